@@ -1,0 +1,104 @@
+"""Command line: `python -m mock_server [serve flags]` and `python -m mock_server token ...`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from mock_server.config import DEV_JWT_SECRET, ENV, MockConfig
+from mock_server.dataset import FixturesError
+from mock_server.spec import SpecError
+from mock_server.tokens import DEFAULT_EXPIRES_IN, DEFAULT_ORG, mint_token
+
+
+def _serve_parser(defaults: MockConfig) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m mock_server",
+        description="Serve the Ravan.ai Get Appointment mock (see also: python -m mock_server token --help).",
+    )
+    parser.add_argument("--host", default=defaults.host, help=f"interface to bind (env {ENV['host']}; default %(default)s)")
+    parser.add_argument("--port", type=int, default=defaults.port, help=f"port (env {ENV['port']}; default %(default)s)")
+    parser.add_argument("--workers", type=int, default=defaults.workers, help=f"gunicorn worker processes (env {ENV['workers']}; default %(default)s)")
+    parser.add_argument("--threads", type=int, default=defaults.threads, help=f"threads per worker (env {ENV['threads']}; default %(default)s)")
+    parser.add_argument("--fixtures", type=Path, default=defaults.fixtures, help=f"dataset YAML (env {ENV['fixtures']}; default: the embedded dataset)")
+    parser.add_argument("--jwt-secret", default=defaults.jwt_secret, help=f"HS256 secret that tokens must be signed with (env {ENV['jwt_secret']}; default: the development secret)")
+    parser.add_argument("--spec", type=Path, default=defaults.spec, help=f"OpenAPI file (env {ENV['spec']}; default: the repository's openapi.yaml)")
+    parser.add_argument("--quiet", action="store_true", default=not defaults.log_requests, help=f"do not log one line per request (env {ENV['log_requests']}=0)")
+    return parser
+
+
+def _token_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m mock_server token", description="Print a development JWT that the mock accepts.")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--org", default=DEFAULT_ORG, help="organization claim (org_id); default %(default)s")
+    group.add_argument("--no-org", action="store_true", help="mint a token without an organization claim")
+    parser.add_argument("--expires-in", type=int, default=DEFAULT_EXPIRES_IN, help="lifetime in seconds; negative for an expired token (default %(default)s)")
+    parser.add_argument("--subject", default="dev-user", help="the sub claim (default %(default)s)")
+    parser.add_argument("--jwt-secret", default=None, help=f"secret to sign with (env {ENV['jwt_secret']}; default: the development secret)")
+    return parser
+
+
+def token_command(argv: list[str]) -> int:
+    """Print a development token."""
+    args = _token_parser().parse_args(argv)
+    secret = args.jwt_secret or MockConfig.from_env().jwt_secret or DEV_JWT_SECRET
+    print(mint_token(None if args.no_org else args.org, secret=secret, expires_in=args.expires_in, subject=args.subject))
+    return 0
+
+
+def serve_command(argv: list[str]) -> int:
+    """Build the app from flags and environment, then serve it under gunicorn."""
+    try:
+        defaults = MockConfig.from_env()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    args = _serve_parser(defaults).parse_args(argv)
+    for name in ("port", "workers", "threads"):
+        value = getattr(args, name)
+        if value < (0 if name == "port" else 1) or value > 65535:
+            print(f"error: --{name} is out of range: {value}", file=sys.stderr)
+            return 2
+    config = replace(
+        defaults,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        threads=args.threads,
+        fixtures=args.fixtures,
+        jwt_secret=args.jwt_secret,
+        spec=args.spec,
+        log_requests=not args.quiet,
+    )
+    from mock_server.app import create_app
+    from mock_server.server import serve
+
+    try:
+        app = create_app(config)
+    except (FixturesError, SpecError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    info = app.extensions["mock"]
+    dataset, spec = info["dataset"], info["spec"]
+    bookings = sum(len(org.bookings) for org in dataset.organizations.values())
+    print(
+        f"Ravan mock: {spec.method} {spec.route} on http://{config.host}:{config.port} "
+        f"({len(dataset.organizations)} organizations, {bookings} bookings from {dataset.source}; "
+        f"spec {spec.path.name} v{spec.version}). Mint a token: python -m mock_server token",
+        file=sys.stderr,
+        flush=True,
+    )
+    serve(app, config)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch to the `token` command or serve."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "token":
+        return token_command(argv[1:])
+    if argv and argv[0] == "serve":
+        argv = argv[1:]
+    return serve_command(argv)

@@ -1,0 +1,176 @@
+"""The embedded dataset (or a user's, via --fixtures): loaded, checked against the spec, indexed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft4Validator, FormatChecker
+
+from mock_server.spec import ApiSpec
+
+CALCOM_STATES = ("connected", "not_connected", "calcom_error", "internal_error")
+APPOINTMENT_INPUT_FIELDS = (
+    "id",
+    "ghl_appointment_id",
+    "contact_id",
+    "agent_id",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "appointment_time",
+    "end_time",
+    "status",
+)
+
+# The shape of the fixtures file itself (the served fields are then checked against openapi.yaml).
+FIXTURES_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["organizations"],
+    "additionalProperties": False,
+    "properties": {
+        "organizations": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "calcom"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string"},
+                    "name": {"type": "string"},
+                    "calcom": {"enum": list(CALCOM_STATES)},
+                    "agents": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "appointments": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": list(APPOINTMENT_INPUT_FIELDS),
+                            "additionalProperties": False,
+                            "properties": {name: {"type": "string"} for name in APPOINTMENT_INPUT_FIELDS},
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
+
+
+class FixturesError(ValueError):
+    """The fixtures file is unreadable or malformed; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class Organization:
+    """One organization of the dataset, with its Cal.com state and its served bookings."""
+
+    id: str
+    name: str
+    calcom: str
+    bookings: dict[str, bytes]  # booking UID -> the serialized 200 body, built once at load time
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Every organization of the dataset, by ID."""
+
+    source: Path
+    organizations: dict[str, Organization]
+
+    def booking_ids(self, org_id: str) -> list[str]:
+        """The booking UIDs an organization has (empty when unknown or not connected)."""
+        org = self.organizations.get(org_id)
+        return list(org.bookings) if org else []
+
+
+def _where(path: Any) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _fail(source: Path, where: str, message: str) -> FixturesError:
+    return FixturesError(f"{source}: {where}: {message}")
+
+
+def _check(validator: Draft4Validator, instance: Any, source: Path, prefix: str) -> None:
+    """Raise FixturesError for the first schema violation, naming its field below prefix."""
+    errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    if errors:
+        error = errors[0]
+        where = _where(error.absolute_path)
+        if prefix:
+            where = prefix if where == "(top level)" else f"{prefix}{'' if where.startswith('[') else '.'}{where}"
+        raise _fail(source, where, error.message)
+
+
+def _parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def success_body(spec: ApiSpec, appointment: dict[str, str]) -> dict[str, Any]:
+    """The 200 envelope for one appointment (the message is the one the spec pins)."""
+    message = spec.responses[200].schema["properties"]["message"]["enum"][0]
+    return {
+        "success": True,
+        "message": message,
+        "data": {
+            "appointment": appointment,
+            "org_id": appointment["organization_id"],
+            "agent_id": appointment["agent_id"],
+        },
+    }
+
+
+def load_dataset(path: Path, spec: ApiSpec) -> Dataset:
+    """Read, validate and index a fixtures file; raise FixturesError naming the file and field."""
+    source = Path(path)
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise FixturesError(f"{source}: cannot read the fixtures file: {exc.strerror}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise FixturesError(f"{source}: not valid YAML: {exc}") from None
+    _check(Draft4Validator(FIXTURES_SCHEMA), raw, source, "")
+    appointment_schema = spec.responses[200].schema["properties"]["data"]["properties"]["appointment"]
+    served = Draft4Validator(appointment_schema, format_checker=FormatChecker())
+    field_order = appointment_schema["required"]  # the reference page's order
+    org_pattern = spec.parameter_pattern("org_id", "query")
+    id_pattern = spec.parameter_pattern("appointment_id", "path")
+    organizations: dict[str, Organization] = {}
+    seen_uids: dict[str, str] = {}
+    for i, org in enumerate(raw["organizations"]):
+        where = f"organizations[{i}]"
+        if not org_pattern.fullmatch(org["id"]):
+            raise _fail(source, f"{where}.id", f"{org['id']!r} does not match {org_pattern.pattern}")
+        if org["id"] in organizations:
+            raise _fail(source, f"{where}.id", f"organization {org['id']!r} is listed twice")
+        agents = org.get("agents", {})
+        appointments = org.get("appointments", [])
+        if appointments and org["calcom"] != "connected":
+            raise _fail(source, f"{where}.appointments", f"only a connected organization has appointments, not {org['calcom']!r}")
+        bookings: dict[str, bytes] = {}
+        for j, item in enumerate(appointments):
+            at = f"{where}.appointments[{j}]"
+            if item["agent_id"] not in agents:
+                raise _fail(source, f"{at}.agent_id", f"{item['agent_id']!r} is not one of this organization's agents")
+            if not id_pattern.fullmatch(item["id"]):
+                raise _fail(source, f"{at}.id", f"{item['id']!r} does not match {id_pattern.pattern}")
+            if item["id"] in seen_uids:
+                raise _fail(source, f"{at}.id", f"booking UID {item['id']!r} is already used by {seen_uids[item['id']]}")
+            fields = {**item, "organization_id": org["id"], "agent_name": agents[item["agent_id"]]}
+            appointment = {name: fields[name] for name in field_order}
+            _check(served, appointment, source, at)
+            if _parse_time(item["end_time"]) <= _parse_time(item["appointment_time"]):
+                raise _fail(source, f"{at}.end_time", "must be after appointment_time")
+            seen_uids[item["id"]] = org["id"]
+            body = success_body(spec, appointment)
+            bookings[item["id"]] = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        organizations[org["id"]] = Organization(org["id"], org.get("name", org["id"]), org["calcom"], bookings)
+    return Dataset(source, organizations)

@@ -1,0 +1,35 @@
+"""The JSON error envelope and the exception that carries it through the request pipeline."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response
+
+JSON = "application/json"
+
+
+class ApiError(Exception):
+    """A documented error outcome: its `code` decides the status, through the spec."""
+
+    def __init__(self, code: str, message: str, *, status: int | None = None, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status  # only for statuses the spec does not pair with a code (404, 405)
+        self.headers = headers or {}
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    """The error envelope: {success: false, message, code}."""
+    return {"success": False, "message": message, "code": code}
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    """A compact JSON response."""
+    payload = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    response = Response(payload, status=status, mimetype=JSON)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response

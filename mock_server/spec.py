@@ -1,0 +1,189 @@
+"""The one loader of openapi.yaml, used by the mock server and by the contract tests alike."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
+SPEC_ENV_VAR = "MOCK_SPEC"
+OPERATION_ID = "getAppointment"
+
+
+class SpecError(RuntimeError):
+    """openapi.yaml is missing, unreadable or lacks something the project relies on."""
+
+
+def _resolve_refs(node: Any, root: dict[str, Any], seen: tuple[str, ...] = ()) -> Any:
+    """Return a copy of node with every local `$ref` replaced by what it points to."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            if not ref.startswith("#/"):
+                raise SpecError(f"only local $ref values are supported, got {ref!r}")
+            if ref in seen:
+                raise SpecError(f"circular $ref {ref!r}")
+            target: Any = root
+            for part in ref[2:].split("/"):
+                part = part.replace("~1", "/").replace("~0", "~")
+                if not isinstance(target, dict) or part not in target:
+                    raise SpecError(f"$ref {ref!r} points to nothing")
+                target = target[part]
+            return _resolve_refs(target, root, seen + (ref,))
+        return {key: _resolve_refs(value, root, seen) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_resolve_refs(item, root, seen) for item in node]
+    return node
+
+
+def _code_enum(schema: dict[str, Any]) -> list[str]:
+    """The narrowest `code` enum that a (resolved) error schema declares, looking through allOf."""
+    found: list[str] | None = None
+    for part in [schema, *schema.get("allOf", [])]:
+        codes = part.get("properties", {}).get("code", {}).get("enum")
+        if codes is not None:
+            found = list(codes)  # later allOf members narrow the base envelope's enum
+    return found or []
+
+
+@dataclass(frozen=True)
+class ResponseSpec:
+    """One documented response of the operation."""
+
+    status: int
+    description: str
+    schema: dict[str, Any]
+    examples: dict[str, Any]
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ApiSpec:
+    """openapi.yaml, read once, with the questions the project asks of it answered."""
+
+    path: Path
+    raw: dict[str, Any]
+    sha256: str
+    route: str
+    method: str
+    operation: dict[str, Any]
+    responses: dict[int, ResponseSpec]
+    parameters: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        """The spec's info.version."""
+        return str(self.raw.get("info", {}).get("version", "unknown"))
+
+    @property
+    def statuses(self) -> list[int]:
+        """Every documented status, in ascending order."""
+        return sorted(self.responses)
+
+    @property
+    def error_codes(self) -> list[str]:
+        """Every documented error code, in the order of their statuses."""
+        return [code for status in self.statuses for code in self.responses[status].codes]
+
+    def status_for_code(self, code: str) -> int:
+        """The HTTP status that carries an error code."""
+        for status in self.statuses:
+            if code in self.responses[status].codes:
+                return status
+        raise SpecError(f"error code {code!r} is not documented in {self.path.name}")
+
+    def parameter_schema(self, name: str, location: str) -> dict[str, Any]:
+        """The schema of a parameter, e.g. ('appointment_id', 'path')."""
+        try:
+            return self.parameters[(name, location)]["schema"]
+        except KeyError:
+            raise SpecError(f"{location} parameter {name!r} is not documented") from None
+
+    def parameter_pattern(self, name: str, location: str) -> re.Pattern[str]:
+        """The compiled `pattern` of a parameter's schema."""
+        return re.compile(self.parameter_schema(name, location)["pattern"])
+
+    def example(self, name: str) -> tuple[int, Any]:
+        """The status and body of a named response example."""
+        for status in self.statuses:
+            if name in self.responses[status].examples:
+                return status, self.responses[status].examples[name]
+        raise SpecError(f"no response example is named {name!r}")
+
+    def example_names(self) -> dict[int, list[str]]:
+        """Every named example, per status."""
+        return {status: list(self.responses[status].examples) for status in self.statuses}
+
+    def path_for(self, appointment_id: str) -> str:
+        """The request path for an appointment ID (not URL-encoded)."""
+        return self.route.replace("{appointment_id}", appointment_id)
+
+    def route_prefix(self) -> str:
+        """The path before the `{appointment_id}` segment."""
+        return self.route.split("{appointment_id}")[0]
+
+
+def _build(path: Path) -> ApiSpec:
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise SpecError(f"cannot read the OpenAPI spec {path}: {exc.strerror}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(raw, dict) or "paths" not in raw:
+        raise SpecError(f"{path} is not an OpenAPI document (no 'paths')")
+    resolved = _resolve_refs(copy.deepcopy(raw), raw)
+    for route, item in resolved["paths"].items():
+        for method, operation in item.items():
+            if isinstance(operation, dict) and operation.get("operationId") == OPERATION_ID:
+                break
+        else:
+            continue
+        break
+    else:
+        raise SpecError(f"{path} has no operation with operationId {OPERATION_ID!r}")
+    responses: dict[int, ResponseSpec] = {}
+    for status_text, response in operation.get("responses", {}).items():
+        media = response.get("content", {}).get("application/json", {})
+        schema = media.get("schema", {})
+        examples = {name: ex.get("value") for name, ex in media.get("examples", {}).items()}
+        status = int(status_text)
+        codes = tuple(_code_enum(schema)) if status >= 300 else ()
+        responses[status] = ResponseSpec(status, response.get("description", ""), schema, examples, codes)
+    parameters = {(p["name"], p["in"]): p for p in operation.get("parameters", [])}
+    return ApiSpec(
+        path=path,
+        raw=raw,
+        sha256=hashlib.sha256(text).hexdigest(),
+        route=route,
+        method=method.upper(),
+        operation=operation,
+        responses=responses,
+        parameters=parameters,
+    )
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: Path) -> ApiSpec:
+    return _build(path)
+
+
+def spec_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """Where the spec is: the argument, else $MOCK_SPEC, else the repository's openapi.yaml."""
+    chosen = path or os.environ.get(SPEC_ENV_VAR) or DEFAULT_SPEC_PATH
+    return Path(chosen).resolve()
+
+
+def load_spec(path: str | os.PathLike[str] | None = None) -> ApiSpec:
+    """Load (once per path) and return the API spec."""
+    return _load_cached(spec_path(path))

@@ -1,0 +1,40 @@
+"""Development tokens that the mock accepts: HS256 JWTs signed with the mock's secret."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import jwt
+
+from mock_server.auth import ALGORITHM, ORG_CLAIM
+from mock_server.config import DEV_JWT_SECRET
+
+DEFAULT_ORG = "org_sunrise_dental"
+DEFAULT_EXPIRES_IN = 3600
+
+
+def mint_token(
+    org_id: str | None = DEFAULT_ORG,
+    *,
+    secret: str = DEV_JWT_SECRET,
+    expires_in: int = DEFAULT_EXPIRES_IN,
+    subject: str = "dev-user",
+    now: float | None = None,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """A signed JWT; org_id=None leaves out the organization claim. Negative expires_in mints an expired one."""
+    issued = int(now if now is not None else time.time())
+    claims: dict[str, Any] = {"sub": subject, "iat": min(issued, issued + expires_in), "exp": issued + expires_in, "jti": uuid.uuid4().hex}
+    if org_id is not None:
+        claims[ORG_CLAIM] = org_id
+    claims.update(extra or {})
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def mask_token(token: str) -> str:
+    """A token shortened so it can be printed: its first 6 and last 4 characters."""
+    if len(token) <= 12:
+        return "***"
+    return f"{token[:6]}…{token[-4:]}"

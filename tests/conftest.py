@@ -1,0 +1,78 @@
+"""Fixtures for the mock's own tests: an app per test session, a client that validates every answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from openapi_core import OpenAPI
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from jsonschema import Draft4Validator
+from openapi_core.templating.paths.exceptions import PathNotFound
+from openapi_schema_validator import OAS30Validator
+
+from mock_server import MockConfig, create_app
+from mock_server.spec import ApiSpec
+from mock_server.tokens import mint_token
+
+BASE_URL = "http://127.0.0.1:4010"
+
+
+class ValidatingClient:
+    """A Flask test client whose every response is checked against openapi.yaml by openapi-core."""
+
+    def __init__(self, app: Flask, spec: ApiSpec):
+        self._client = app.test_client()
+        self._openapi = OpenAPI.from_dict(spec.raw)
+        self._envelope = Draft4Validator(spec.raw["components"]["schemas"]["ErrorEnvelope"])
+        self.spec = spec
+
+    def __repr__(self) -> str:
+        return "ValidatingClient()"
+
+    def get(self, path: str, *, token: str | None = None, headers: dict[str, str] | None = None, **kwargs: Any):
+        """GET path and validate the answer; token adds `Authorization: Bearer <token>`."""
+        return self.request("GET", path, token=token, headers=headers, **kwargs)
+
+    def request(self, method: str, path: str, *, token: str | None = None, headers: dict[str, str] | None = None, **kwargs: Any):
+        """Send any request and validate the answer (documented operation: openapi-core; others: the envelope)."""
+        all_headers = dict(headers or {})
+        if token is not None:
+            all_headers["Authorization"] = f"Bearer {token}"
+        response = self._client.open(path, method=method, headers=all_headers, base_url=BASE_URL, **kwargs)
+        assert response.mimetype == "application/json", f"{method} {path}: content type {response.content_type}"
+        body = response.get_json()
+        if method == "GET" and response.status_code in self.spec.responses:
+            try:
+                self._openapi.validate_response(WerkzeugOpenAPIRequest(response.request), WerkzeugOpenAPIResponse(response))
+            except PathNotFound:  # an empty ID, or one with a slash: the route's own schema still applies
+                OAS30Validator(self.spec.responses[response.status_code].schema).validate(body)
+        else:
+            assert response.status_code in (404, 405), f"{method} {path}: undocumented status {response.status_code}"
+            self._envelope.validate(body)
+        return response
+
+
+@pytest.fixture(scope="session")
+def app(spec: ApiSpec) -> Flask:
+    """The mock with its embedded dataset and the development secret, request logging off."""
+    return create_app(MockConfig(log_requests=False))
+
+
+@pytest.fixture(scope="session")
+def client(app: Flask, spec: ApiSpec) -> ValidatingClient:
+    """A validating client of the session's app."""
+    return ValidatingClient(app, spec)
+
+
+@pytest.fixture(scope="session")
+def dataset(app: Flask):
+    """The embedded dataset the app serves."""
+    return app.extensions["mock"]["dataset"]
+
+
+@pytest.fixture(scope="session")
+def token() -> str:
+    """A valid token of the connected organization org_sunrise_dental."""
+    return mint_token("org_sunrise_dental", expires_in=24 * 3600)
