@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import PathConverter
 
 from mock_server.auth import authenticate
 from mock_server.bookings import lookup_booking
@@ -21,6 +22,13 @@ from mock_server.validation import RequestValidator
 log = logging.getLogger("mock_server")
 
 
+class RestOfPathConverter(PathConverter):
+    """The rest of the path, newlines and slashes included, so any malformed ID reaches validation."""
+
+    regex = "(?s:.+)"
+    part_isolating = False  # werkzeug would infer True, as the regex has no '/'
+
+
 def create_app(config: MockConfig | None = None) -> Flask:
     """Build a mock app from its settings: spec and dataset are loaded (and checked) here, once."""
     config = config or MockConfig()
@@ -31,6 +39,7 @@ def create_app(config: MockConfig | None = None) -> Flask:
 
     configure_logging()
     app = Flask("mock_server")
+    app.url_map.converters["rest"] = RestOfPathConverter
     app.extensions["mock"] = {"config": config, "spec": spec, "dataset": dataset}
     if config.log_requests:
         install_request_log(app)
@@ -47,7 +56,7 @@ def create_app(config: MockConfig | None = None) -> Flask:
         return json_response(200, lookup_booking(dataset, org_id, appointment_id))
 
     prefix = spec.route_prefix()
-    for rule in (prefix + "<path:appointment_id>", prefix, prefix.rstrip("/")):
+    for rule in (prefix + "<rest:appointment_id>", prefix, prefix.rstrip("/")):
         app.add_url_rule(
             rule,
             endpoint=f"{spec.operation['operationId']}:{rule}",

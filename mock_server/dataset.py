@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft4Validator, FormatChecker
 
+from mock_server.schemas import draft4_validator, openapi_validator
 from mock_server.spec import ApiSpec
 
 CALCOM_STATES = ("connected", "not_connected", "calcom_error", "internal_error")
@@ -99,7 +99,7 @@ def _fail(source: Path, where: str, message: str) -> FixturesError:
     return FixturesError(f"{source}: {where}: {message}")
 
 
-def _check(validator: Draft4Validator, instance: Any, source: Path, prefix: str) -> None:
+def _check(validator: Any, instance: Any, source: Path, prefix: str) -> None:
     """Raise FixturesError for the first schema violation, naming its field below prefix."""
     errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
@@ -137,9 +137,9 @@ def load_dataset(path: Path, spec: ApiSpec) -> Dataset:
         raise FixturesError(f"{source}: cannot read the fixtures file: {exc.strerror}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise FixturesError(f"{source}: not valid YAML: {exc}") from None
-    _check(Draft4Validator(FIXTURES_SCHEMA), raw, source, "")
+    _check(draft4_validator(FIXTURES_SCHEMA), raw, source, "")
     appointment_schema = spec.responses[200].schema["properties"]["data"]["properties"]["appointment"]
-    served = Draft4Validator(appointment_schema, format_checker=FormatChecker())
+    served = openapi_validator(appointment_schema)
     field_order = appointment_schema["required"]  # the reference page's order
     org_pattern = spec.parameter_pattern("org_id", "query")
     id_pattern = spec.parameter_pattern("appointment_id", "path")

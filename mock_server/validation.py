@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema import Draft4Validator
-
 from mock_server.envelope import ApiError
+from mock_server.schemas import openapi_validator
 from mock_server.spec import ApiSpec
 
 
@@ -24,10 +23,10 @@ class RequestValidator:
     """Checks `appointment_id` and `org_id` with validators compiled once from openapi.yaml."""
 
     def __init__(self, spec: ApiSpec):
-        self._checks: dict[str, tuple[Draft4Validator, str]] = {}
+        self._checks: dict[str, tuple[Any, str]] = {}
         for name, location in (("appointment_id", "path"), ("org_id", "query")):
             schema = spec.parameter_schema(name, location)
-            self._checks[name] = (Draft4Validator(schema), describe_constraint(name, schema))
+            self._checks[name] = (openapi_validator(schema), describe_constraint(name, schema))
 
     def check(self, name: str, value: str) -> None:
         """Raise 400 INVALID_REQUEST unless value satisfies the parameter's schema."""

@@ -93,7 +93,7 @@ def test_malformed_org_id_queries_are_rejected_even_with_an_org_claim(client, sp
     assert (response.status_code, response.get_json()["code"]) == (400, "INVALID_REQUEST")
 
 
-@pytest.mark.parametrize("path_tail", ["", "/", "a/b", "a%2Fb", "..%2F..%2Fetc", "x" * 129, "%F0%9F%98%80", "a%00b"])
+@pytest.mark.parametrize("path_tail", ["", "/", "a/b", "a%2Fb", "..%2F..%2Fetc", "x" * 129, "%F0%9F%98%80", "a%00b", "0%0A", "%0D%0Ax", "a%09b"])
 def test_malformed_appointment_ids_are_invalid_requests(client, spec, token, path_tail):
     response = client.get(spec.route_prefix().rstrip("/") + ("/" if path_tail else "") + path_tail, token=token)
     assert (response.status_code, response.get_json()["code"]) == (400, "INVALID_REQUEST")

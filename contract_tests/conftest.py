@@ -1,0 +1,134 @@
+"""Wires the contract suite: settings, the target (embedded mock or live URL), the safe session, schemathesis."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+
+from contract_tests.http import ContractSession
+from contract_tests.masking import mask_text
+from contract_tests.settings import VARIABLES, ContractSettings, SettingsError
+from contract_tests.target import Target, embedded_target, live_target
+from mock_server.spec import load_spec, spec_path
+
+_SETTINGS_KEY = pytest.StashKey[ContractSettings]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("contract", "Ravan contract suite (environment: " + ", ".join(VARIABLES) + ")")
+    group.addoption("--base-url", default=None, help="live server to check instead of the embedded mock (or CONTRACT_BASE_URL)")
+    for name, text in VARIABLES.items():
+        group.addoption(f"--{name.lower().replace('_', '-')}-doc", dest=f"doc_{name}", default=None, help=f"(documentation only) {name}: {text}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        settings = ContractSettings.from_env(base_url=config.getoption("--base-url"))
+    except SettingsError as exc:
+        raise pytest.UsageError(f"contract suite: {exc}") from None
+    config.stash[_SETTINGS_KEY] = settings
+    from hypothesis import settings as hypothesis_settings
+
+    hypothesis_settings.register_profile(
+        "contract", parent=hypothesis_settings.default, max_examples=settings.examples_per_test
+    )
+    hypothesis_settings.load_profile("contract")
+    if settings.seed_was_given or os.environ.get("CI"):
+        # Reproducible property tests: the same seed as schemathesis'.
+        from hypothesis import core
+
+        core.global_force_seed = settings.seed  # what `pytest --hypothesis-seed` sets
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    settings = config.stash.get(_SETTINGS_KEY, None)
+    if settings is None:
+        return []
+    spec = load_spec()
+    target = settings.base_url or "embedded mock (started by the suite)"
+    rate = f"{settings.rate_limit:g} req/s" if settings.rate_limit else "off"
+    return [
+        f"contract target: {target}; spec {spec.path.name} v{spec.version} sha256 {spec.sha256[:12]}",
+        f"contract seed: {settings.seed} (reproduce with CONTRACT_SEED={settings.seed}); rate limit: {rate}; "
+        f"unsafe methods: {'allowed' if settings.allow_unsafe else 'blocked'}",
+    ]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.longrepr is not None and not isinstance(report.longrepr, tuple):
+        report.longrepr = mask_text(str(report.longrepr))
+    report.sections = [(title, mask_text(text)) for title, text in report.sections]
+
+
+@pytest.fixture(scope="session")
+def contract_settings(request: pytest.FixtureRequest) -> ContractSettings:
+    """The suite's settings."""
+    return request.config.stash[_SETTINGS_KEY]
+
+
+@pytest.fixture(scope="session")
+def target(contract_settings: ContractSettings) -> Iterator[Target]:
+    """The server under test: a live URL, or the embedded mock started here for the session."""
+    if contract_settings.live:
+        yield live_target(contract_settings)
+        return
+    from mock_server.dataset import load_dataset
+    from mock_server.config import DEFAULT_FIXTURES
+    from mock_server.launcher import MockProcess
+
+    spec = load_spec()
+    known = frozenset(uid for org in load_dataset(DEFAULT_FIXTURES, spec).organizations.values() for uid in org.bookings)
+    with MockProcess("--quiet", *contract_settings.mock_args) as server:
+        yield embedded_target(server.base_url, known)
+
+
+@pytest.fixture(scope="session")
+def session(contract_settings: ContractSettings) -> Iterator[ContractSession]:
+    """The only HTTP session the suite uses."""
+    with ContractSession(
+        rate_limit=contract_settings.rate_limit,
+        timeout=contract_settings.timeout,
+        allow_unsafe=contract_settings.allow_unsafe,
+        live=contract_settings.live,
+    ) as http:
+        yield http
+        counts = ", ".join(f"{status}: {n}" for status, n in sorted(http.statuses.items()))
+        print(f"\ncontract suite sent {http.requests_sent} requests ({counts})")
+
+
+def schemathesis_config(settings: ContractSettings, target: Target) -> SchemathesisConfig:
+    """Schemathesis' configuration, built from the suite's settings (no schemathesis.toml needed)."""
+    unsafe_probes_allowed = not target.live or settings.allow_unsafe
+    phases: dict[str, Any] = {"stateful": {"enabled": False}}
+    if not unsafe_probes_allowed:
+        phases["coverage"] = {"unexpected-methods": []}
+    return SchemathesisConfig.from_dict(
+        {
+            "seed": settings.seed,
+            "base-url": target.base_url,
+            "request-timeout": settings.timeout,
+            "auth": {"openapi": {"bearerAuth": {"bearer": target.token}}},
+            "generation": {"mode": "all", "max-examples": settings.examples_per_test},
+            "phases": phases,
+            "checks": {
+                # 502 CALCOM_API_ERROR is a documented answer; 500 INTERNAL_ERROR is always a failure.
+                "not_a_server_error": {"expected-statuses": ["2xx", "4xx", "502"]},
+                "positive_data_acceptance": {"expected-statuses": ["200", "502"]},
+                "negative_data_rejection": {"expected-statuses": ["400", "401"]},
+            },
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def api_schema(contract_settings: ContractSettings, target: Target) -> Any:
+    """openapi.yaml loaded by schemathesis, aimed at the target."""
+    return schemathesis.openapi.from_path(spec_path(), config=schemathesis_config(contract_settings, target))

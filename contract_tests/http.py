@@ -1,0 +1,116 @@
+"""The only way the suite talks to a server: GET-only unless opted in, throttled, bounded, never redirected."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+MAX_BODY_BYTES = 1024 * 1024
+MAX_RETRY_AFTER = 60.0
+NETWORK_RETRIES = 2
+RATE_LIMIT_RETRIES = 3
+
+
+class UnsafeRequestBlocked(RuntimeError):
+    """A request other than GET/HEAD was about to reach a live server without CONTRACT_ALLOW_UNSAFE=1."""
+
+
+class ResponseTooLarge(RuntimeError):
+    """The server sent more than the suite is willing to read."""
+
+
+class Throttle:
+    """Spaces requests at least 1/rate seconds apart, across threads; rate 0 means no spacing."""
+
+    def __init__(self, rate: float):
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        """Block until the next request may go."""
+        if not self.interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            delay = self._next - now
+            self._next = max(now, self._next) + self.interval
+        if delay > 0:
+            time.sleep(delay)
+
+
+def retry_after_seconds(value: str | None) -> float:
+    """Seconds from a Retry-After header (delta-seconds only; dates and junk mean 1 s), capped."""
+    try:
+        return min(max(float(value or "1"), 0.0), MAX_RETRY_AFTER)
+    except ValueError:
+        return 1.0
+
+
+class ContractSession(requests.Session):
+    """A requests session with the suite's safety rules built in."""
+
+    def __init__(self, *, rate_limit: float, timeout: float, allow_unsafe: bool, live: bool):
+        super().__init__()
+        self.throttle = Throttle(rate_limit)
+        self.timeout = timeout
+        self.allow_unsafe = allow_unsafe
+        self.live = live
+        self.requests_sent = 0
+        self.statuses: dict[int, int] = {}
+        self.trust_env = False  # no proxies or netrc credentials picked up from the environment
+        self.mount("http://", HTTPAdapter(max_retries=0))
+        self.mount("https://", HTTPAdapter(max_retries=0))
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        """Send one request under the safety rules; retry network errors and 429s, nothing else."""
+        verb = (method.decode() if isinstance(method, bytes) else method).upper()
+        if self.live and verb not in SAFE_METHODS and not self.allow_unsafe:
+            raise UnsafeRequestBlocked(f"refused to send {verb} to a live server; set CONTRACT_ALLOW_UNSAFE=1 to allow it")
+        kwargs.setdefault("timeout", self.timeout)
+        kwargs["allow_redirects"] = False  # a redirect is the answer under test; the token never follows it
+        kwargs["stream"] = True
+        network_tries = rate_limit_tries = 0
+        while True:
+            self.throttle.wait()
+            self.requests_sent += 1
+            try:
+                response = super().request(verb, url, *args, **kwargs)
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+                if network_tries >= NETWORK_RETRIES:
+                    raise
+                network_tries += 1
+                time.sleep(0.2 * 2**network_tries)
+                continue
+            if response.status_code == 429 and rate_limit_tries < RATE_LIMIT_RETRIES:
+                rate_limit_tries += 1
+                delay = retry_after_seconds(response.headers.get("Retry-After"))
+                response.close()
+                time.sleep(delay)
+                continue
+            _read_capped(response)
+            self.statuses[response.status_code] = self.statuses.get(response.status_code, 0) + 1
+            return response
+
+
+def _read_capped(response: requests.Response) -> None:
+    """Read the body into response.content, refusing more than MAX_BODY_BYTES."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise ResponseTooLarge(
+                    f"{response.request.method} {response.url}: the body exceeds {MAX_BODY_BYTES // 1024} KiB; stopped reading"
+                )
+            chunks.append(chunk)
+    finally:
+        response.close()
+    response._content = b"".join(chunks)  # noqa: SLF001 - how requests itself stores a read body
+    response._content_consumed = True  # noqa: SLF001

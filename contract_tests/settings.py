@@ -1,0 +1,130 @@
+"""The suite's settings, read from CONTRACT_* environment variables (and `pytest --base-url`)."""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+from typing import Mapping
+from urllib.parse import urlparse
+
+CI_SEED = 20261128
+DEFAULT_LIVE_RATE_LIMIT = 2.0
+DEFAULT_TIMEOUT = 10.0
+
+# name -> what it is for; the README and `pytest --help` show the same text.
+VARIABLES: dict[str, str] = {
+    "CONTRACT_BASE_URL": "base URL of a live server to check (default: start the embedded mock)",
+    "CONTRACT_TOKEN": "live mode, required: a JWT of an organization with Cal.com connected",
+    "CONTRACT_APPOINTMENT_ID": "optional: a booking UID of that organization (enables the success-path tests)",
+    "CONTRACT_NOT_CONNECTED_TOKEN": "optional: a JWT of an organization without Cal.com",
+    "CONTRACT_TOKEN_WITHOUT_ORG": "optional: a JWT without an org_id claim",
+    "CONTRACT_ORG_ID": "optional: the organization of CONTRACT_TOKEN, passed as the org_id fallback",
+    "CONTRACT_OTHER_ORG_ID": "optional: another organization's ID, for the tenant-isolation tests",
+    "CONTRACT_OTHER_APPOINTMENT_ID": "optional: a booking UID of CONTRACT_OTHER_ORG_ID",
+    "CONTRACT_RATE_LIMIT": "requests per second, a plain number; default 2 against a live URL, 0 (off) for the embedded mock",
+    "CONTRACT_TIMEOUT": f"seconds to wait for each answer (default {DEFAULT_TIMEOUT:g})",
+    "CONTRACT_MAX_EXAMPLES": "generated requests per schemathesis phase and per property (default 60, or 15 against a live URL)",
+    "CONTRACT_SEED": f"seed that reproduces a run (default {CI_SEED} when CI=true, else random and printed)",
+    "CONTRACT_ALLOW_UNSAFE": "1 lets requests other than GET reach a live URL (off by default)",
+    "CONTRACT_MOCK_ARGS": "extra flags for the embedded mock, e.g. '--fault org_query_overrides_token'",
+}
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message says which and what to do."""
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise SettingsError(f"{name} must be a plain number, got {text!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum:g}, got {text!r}")
+    return value
+
+
+def _truthy(text: str | None) -> bool:
+    return (text or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class ContractSettings:
+    """What to check and how gently."""
+
+    base_url: str | None
+    token: str | None
+    appointment_id: str | None
+    not_connected_token: str | None
+    token_without_org: str | None
+    org_id: str | None
+    other_org_id: str | None
+    other_appointment_id: str | None
+    rate_limit: float
+    timeout: float
+    max_examples: int | None
+    seed: int
+    seed_was_given: bool
+    allow_unsafe: bool
+    mock_args: tuple[str, ...]
+
+    @property
+    def live(self) -> bool:
+        """True when a live base URL is the target."""
+        return self.base_url is not None
+
+    @property
+    def examples_per_test(self) -> int:
+        """Generated requests per schemathesis phase and per property: fewer against a live server."""
+        return self.max_examples or (15 if self.live else 60)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, base_url: str | None = None) -> "ContractSettings":
+        """Read and check the settings; raise SettingsError with one clear message."""
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        url = (base_url or get("CONTRACT_BASE_URL") or "").rstrip("/") or None
+        if url is not None:
+            parsed = urlparse(url)
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                raise SettingsError(f"CONTRACT_BASE_URL must be an http(s) URL such as https://staging.example.com, got {url!r}")
+            if get("CONTRACT_TOKEN") is None:
+                raise SettingsError(
+                    "CONTRACT_TOKEN is required against a live server: set it to a JWT of an organization "
+                    "with Cal.com connected (make contract BASE_URL=... TOKEN=...)"
+                )
+        seed_text = get("CONTRACT_SEED")
+        if seed_text is not None:
+            if not seed_text.isdigit():
+                raise SettingsError(f"CONTRACT_SEED must be a whole number, got {seed_text!r}")
+            seed = int(seed_text)
+        elif _truthy(env.get("CI")):
+            seed = CI_SEED
+        else:
+            seed = random.SystemRandom().randrange(1, 2**31)
+        default_rate = DEFAULT_LIVE_RATE_LIMIT if url else 0.0
+        return cls(
+            base_url=url,
+            token=get("CONTRACT_TOKEN"),
+            appointment_id=get("CONTRACT_APPOINTMENT_ID"),
+            not_connected_token=get("CONTRACT_NOT_CONNECTED_TOKEN"),
+            token_without_org=get("CONTRACT_TOKEN_WITHOUT_ORG"),
+            org_id=get("CONTRACT_ORG_ID"),
+            other_org_id=get("CONTRACT_OTHER_ORG_ID"),
+            other_appointment_id=get("CONTRACT_OTHER_APPOINTMENT_ID"),
+            rate_limit=_number(env, "CONTRACT_RATE_LIMIT", default_rate),
+            timeout=_number(env, "CONTRACT_TIMEOUT", DEFAULT_TIMEOUT, minimum=0.1),
+            max_examples=int(_number(env, "CONTRACT_MAX_EXAMPLES", 0, minimum=1)) or None,
+            seed=seed,
+            seed_was_given=seed_text is not None,
+            allow_unsafe=_truthy(env.get("CONTRACT_ALLOW_UNSAFE")),
+            mock_args=tuple((get("CONTRACT_MOCK_ARGS") or "").split()),
+        )
