@@ -5,8 +5,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
+REPORTS := reports
 
-.PHONY: help install mock test clean
+# `make contract BASE_URL=... TOKEN=...`: the short names become the suite's CONTRACT_* variables.
+# Only the ones given are passed, so CONTRACT_* already in the environment still apply.
+CONTRACT_VARS := BASE_URL TOKEN APPOINTMENT_ID NOT_CONNECTED_TOKEN TOKEN_WITHOUT_ORG ORG_ID \
+                 OTHER_ORG_ID OTHER_APPOINTMENT_ID RATE_LIMIT TIMEOUT MAX_EXAMPLES SEED ALLOW_UNSAFE
+CONTRACT_ENV := $(foreach v,$(CONTRACT_VARS),$(if $($(v)),CONTRACT_$(v)='$($(v))'))
+
+.PHONY: help install mock test unit contract selftest clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,11 +27,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv/ and install the project into it
 
-mock: $(STAMP) ## serve the mock on 127.0.0.1:4010 (MOCK_ARGS="--port 8080" to change)
+mock: $(STAMP) ## serve the mock on 127.0.0.1:4010 (MOCK_ARGS="--port 8080 --fault NAME" to change)
 	$(BIN)/python -m mock_server $(MOCK_ARGS)
 
-test: $(STAMP) ## run every test
+contract: $(STAMP) ## the contract suite: embedded mock, or BASE_URL=... TOKEN=... for a live server
+	@mkdir -p $(REPORTS)
+	@$(CONTRACT_ENV) $(BIN)/python -m pytest contract_tests -q -o junit_suite_name=contract \
+		--junitxml=$(REPORTS)/contract-junit.xml $(PYTEST_ARGS)
+
+unit: $(STAMP) ## every pytest test (the mock's, the rules', and the contract suite on the mock)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-clean: ## remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .hypothesis reports *.egg-info
+selftest: $(STAMP) ## the suite must pass on the clean mock and catch every fault (--list-faults)
+	$(BIN)/python -m contract_tests.selftest $(SELFTEST_ARGS)
+
+test: unit selftest ## run every test (what CI runs)
+
+clean: ## remove the virtualenv, caches and reports
+	rm -rf $(VENV) .pytest_cache .hypothesis $(REPORTS) *.egg-info

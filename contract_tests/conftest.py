@@ -10,6 +10,7 @@ import pytest
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 
+from contract_tests.findings import rules_broken
 from contract_tests.http import ContractSession
 from contract_tests.masking import mask_text
 from contract_tests.settings import VARIABLES, ContractSettings, SettingsError
@@ -17,6 +18,7 @@ from contract_tests.target import Target, embedded_target, live_target
 from mock_server.spec import load_spec, spec_path
 
 _SETTINGS_KEY = pytest.StashKey[ContractSettings]()
+_SESSION_COUNTS: dict[str, Any] = {}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -68,6 +70,37 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     report.sections = [(title, mask_text(text)) for title, text in report.sections]
 
 
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """A verdict a release manager can read: red or green, and which rules broke."""
+    settings = config.stash.get(_SETTINGS_KEY, None)
+    contract_reports = [
+        r for kind in ("passed", "failed", "error", "skipped") for r in terminalreporter.stats.get(kind, [])
+        if getattr(r, "nodeid", "").startswith("contract_tests/") and getattr(r, "when", "call") in ("call", "setup")
+    ]
+    if settings is None or not contract_reports:
+        return
+    failed = [r for r in contract_reports if r.failed]
+    skipped = [r for r in contract_reports if r.skipped]
+    write = terminalreporter.write_line
+    target = settings.base_url or "the embedded mock"
+    terminalreporter.section("contract verdict")
+    for line in pytest_report_header(config):
+        write(line)
+    if failed:
+        write(f"RED: {target} breaks the contract of {load_spec().path.name} (seed {settings.seed})", red=True, bold=True)
+        for report in failed:
+            rules = rules_broken(str(report.longrepr)) or ["(no rule named: see the failure above)"]
+            write(f"  {report.nodeid.split('::')[-1]}: broke {', '.join(rules)}")
+    else:
+        write(f"GREEN: {target} honours {load_spec().path.name} (seed {settings.seed})", green=True, bold=True)
+    if _SESSION_COUNTS:
+        counts = ", ".join(f"{status}: {n}" for status, n in sorted(_SESSION_COUNTS["statuses"].items()))
+        write(f"  {_SESSION_COUNTS['sent']} requests sent (by status: {counts})")
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        write(f"  skipped {report.nodeid.split('::')[-1]}: {reason.removeprefix('Skipped: ')}")
+
+
 @pytest.fixture(scope="session")
 def contract_settings(request: pytest.FixtureRequest) -> ContractSettings:
     """The suite's settings."""
@@ -100,8 +133,7 @@ def session(contract_settings: ContractSettings) -> Iterator[ContractSession]:
         live=contract_settings.live,
     ) as http:
         yield http
-        counts = ", ".join(f"{status}: {n}" for status, n in sorted(http.statuses.items()))
-        print(f"\ncontract suite sent {http.requests_sent} requests ({counts})")
+        _SESSION_COUNTS.update(sent=http.requests_sent, statuses=dict(http.statuses))
 
 
 def schemathesis_config(settings: ContractSettings, target: Target) -> SchemathesisConfig:

@@ -1,4 +1,4 @@
-"""The application factory: the request pipeline authenticate → validate → negotiate → resolve → look up."""
+"""The application factory: routes, the error envelope for every failure, and the pipeline behind them."""
 
 from __future__ import annotations
 
@@ -8,16 +8,13 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
-from mock_server.auth import authenticate
-from mock_server.bookings import lookup_booking
 from mock_server.config import MockConfig
 from mock_server.dataset import load_dataset
 from mock_server.envelope import ApiError, error_body, json_response
-from mock_server.negotiation import forced_response, parse_preference
-from mock_server.organization import resolve_organization
+from mock_server.faults import find_fault, install_fault
+from mock_server.pipeline import build_pipeline
 from mock_server.request_log import configure_logging, install_request_log
 from mock_server.spec import load_spec
-from mock_server.validation import RequestValidator
 
 log = logging.getLogger("mock_server")
 
@@ -33,27 +30,27 @@ def create_app(config: MockConfig | None = None) -> Flask:
     """Build a mock app from its settings: spec and dataset are loaded (and checked) here, once."""
     config = config or MockConfig()
     spec = load_spec(config.spec)
-    dataset = load_dataset(config.fixtures, spec)
-    validator = RequestValidator(spec)
-    org_pattern = spec.parameter_pattern("org_id", "query")
+    pipeline = build_pipeline(spec, load_dataset(config.fixtures, spec), config.jwt_secret)
+    fault = find_fault(config.fault) if config.fault else None
+    if fault is not None:
+        pipeline = fault.apply_to_pipeline(pipeline)
 
     configure_logging()
     app = Flask("mock_server")
     app.url_map.converters["rest"] = RestOfPathConverter
-    app.extensions["mock"] = {"config": config, "spec": spec, "dataset": dataset}
+    app.extensions["mock"] = {"config": config, "spec": spec, "dataset": pipeline.dataset, "fault": fault}
     if config.log_requests:
         install_request_log(app)
+    if fault is not None:
+        install_fault(app, fault)
 
     def get_appointment(appointment_id: str = "") -> Response:
-        identity = authenticate(request.headers.get("Authorization"), config.jwt_secret, org_pattern)
-        query_org = validator.validate(appointment_id, request.args.getlist("org_id"))
-        preference = parse_preference(request.headers.get("Prefer"), request.args)
-        if preference is not None:
-            status, body = forced_response(spec, preference)
-            g.code = body.get("code", "-") if isinstance(body, dict) else "-"
-            return json_response(status, body)
-        org_id = resolve_organization(identity, query_org)
-        return json_response(200, lookup_booking(dataset, org_id, appointment_id))
+        status, body = pipeline.handle(
+            appointment_id, request.headers.get("Authorization"), request.args, request.headers.get("Prefer")
+        )
+        if isinstance(body, dict):
+            g.code = body.get("code", "-")
+        return json_response(status, body)
 
     prefix = spec.route_prefix()
     for rule in (prefix + "<rest:appointment_id>", prefix, prefix.rstrip("/")):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from mock_server.config import DEV_JWT_SECRET, ENV, MockConfig
 from mock_server.dataset import FixturesError
+from mock_server.faults import describe_faults, find_fault
 from mock_server.spec import SpecError
 from mock_server.tokens import DEFAULT_EXPIRES_IN, DEFAULT_ORG, mint_token
 
@@ -25,6 +26,8 @@ def _serve_parser(defaults: MockConfig) -> argparse.ArgumentParser:
     parser.add_argument("--fixtures", type=Path, default=defaults.fixtures, help=f"dataset YAML (env {ENV['fixtures']}; default: the embedded dataset)")
     parser.add_argument("--jwt-secret", default=defaults.jwt_secret, help=f"HS256 secret that tokens must be signed with (env {ENV['jwt_secret']}; default: the development secret)")
     parser.add_argument("--spec", type=Path, default=defaults.spec, help=f"OpenAPI file (env {ENV['spec']}; default: the repository's openapi.yaml)")
+    parser.add_argument("--fault", default=defaults.fault, help=f"serve with one deliberate contract violation (env {ENV['fault']}); see --list-faults")
+    parser.add_argument("--list-faults", action="store_true", help="list the faults, one line each, and exit")
     parser.add_argument("--quiet", action="store_true", default=not defaults.log_requests, help=f"do not log one line per request (env {ENV['log_requests']}=0)")
     return parser
 
@@ -56,6 +59,15 @@ def serve_command(argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     args = _serve_parser(defaults).parse_args(argv)
+    if args.list_faults:
+        print("\n".join(describe_faults()))
+        return 0
+    if args.fault:
+        try:
+            find_fault(args.fault)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     for name in ("port", "workers", "threads"):
         value = getattr(args, name)
         if value < (0 if name == "port" else 1) or value > 65535:
@@ -71,6 +83,7 @@ def serve_command(argv: list[str]) -> int:
         jwt_secret=args.jwt_secret,
         spec=args.spec,
         log_requests=not args.quiet,
+        fault=args.fault or None,
     )
     from mock_server.app import create_app
     from mock_server.server import serve
@@ -86,7 +99,8 @@ def serve_command(argv: list[str]) -> int:
     print(
         f"Ravan mock: {spec.method} {spec.route} on http://{config.host}:{config.port} "
         f"({len(dataset.organizations)} organizations, {bookings} bookings from {dataset.source}; "
-        f"spec {spec.path.name} v{spec.version}). Mint a token: python -m mock_server token",
+        f"spec {spec.path.name} v{spec.version}). Mint a token: python -m mock_server token"
+        + (f"\nFAULT INJECTED: {config.fault}: this server breaks the contract on purpose" if config.fault else ""),
         file=sys.stderr,
         flush=True,
     )

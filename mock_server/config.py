@@ -20,6 +20,7 @@ ENV = {
     "jwt_secret": "MOCK_JWT_SECRET",
     "spec": "MOCK_SPEC",
     "log_requests": "MOCK_LOG_REQUESTS",
+    "fault": "MOCK_FAULT",
 }
 
 
@@ -35,6 +36,7 @@ class MockConfig:
     jwt_secret: str = DEV_JWT_SECRET
     spec: Path | None = None
     log_requests: bool = True
+    fault: str | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "MockConfig":
@@ -52,6 +54,8 @@ class MockConfig:
             kwargs["jwt_secret"] = env[ENV["jwt_secret"]]
         if env.get(ENV["spec"]):
             kwargs["spec"] = Path(env[ENV["spec"]])
+        if env.get(ENV["fault"]):
+            kwargs["fault"] = env[ENV["fault"]]
         if env.get(ENV["log_requests"]):
             kwargs["log_requests"] = env[ENV["log_requests"]].lower() not in {"0", "false", "no", "off"}
         return cls(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,78 @@
+"""The request pipeline as data: each step is a replaceable function, so faults can swap one out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from mock_server.auth import Identity, authenticate
+from mock_server.bookings import lookup_booking
+from mock_server.dataset import Dataset
+from mock_server.negotiation import forced_response, parse_preference
+from mock_server.organization import resolve_organization
+from mock_server.spec import ApiSpec
+from mock_server.validation import RequestValidator
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """authenticate → validate → negotiate → resolve organization → look up; one field per step."""
+
+    spec: ApiSpec
+    dataset: Dataset
+    secret: str
+    org_pattern: re.Pattern[str]
+    validator: RequestValidator
+    authenticate: Callable[["Pipeline", str | None], Identity]
+    validate: Callable[["Pipeline", str, list[str]], str | None]
+    negotiate: Callable[["Pipeline", str | None, Mapping[str, str]], tuple[int, Any] | None]
+    resolve_organization: Callable[["Pipeline", Identity, str | None], str]
+    lookup: Callable[["Pipeline", str, str], bytes]
+
+    def handle(self, appointment_id: str, authorization: str | None, query: Any, prefer: str | None) -> tuple[int, Any]:
+        """Run every step for one request; errors travel as ApiError."""
+        identity = self.authenticate(self, authorization)
+        query_org = self.validate(self, appointment_id, query.getlist("org_id"))
+        forced = self.negotiate(self, prefer, query)
+        if forced is not None:
+            return forced
+        org_id = self.resolve_organization(self, identity, query_org)
+        return 200, self.lookup(self, org_id, appointment_id)
+
+
+def _authenticate(p: Pipeline, authorization: str | None) -> Identity:
+    return authenticate(authorization, p.secret, p.org_pattern)
+
+
+def _validate(p: Pipeline, appointment_id: str, org_values: list[str]) -> str | None:
+    return p.validator.validate(appointment_id, org_values)
+
+
+def _negotiate(p: Pipeline, prefer: str | None, query: Mapping[str, str]) -> tuple[int, Any] | None:
+    preference = parse_preference(prefer, query)
+    return None if preference is None else forced_response(p.spec, preference)
+
+
+def _resolve(p: Pipeline, identity: Identity, query_org: str | None) -> str:
+    return resolve_organization(identity, query_org)
+
+
+def _lookup(p: Pipeline, org_id: str, appointment_id: str) -> bytes:
+    return lookup_booking(p.dataset, org_id, appointment_id)
+
+
+def build_pipeline(spec: ApiSpec, dataset: Dataset, secret: str) -> Pipeline:
+    """The clean pipeline, as the contract describes it."""
+    return Pipeline(
+        spec=spec,
+        dataset=dataset,
+        secret=secret,
+        org_pattern=spec.parameter_pattern("org_id", "query"),
+        validator=RequestValidator(spec),
+        authenticate=_authenticate,
+        validate=_validate,
+        negotiate=_negotiate,
+        resolve_organization=_resolve,
+        lookup=_lookup,
+    )

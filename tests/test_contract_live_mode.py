@@ -1,0 +1,58 @@
+"""The contract suite in live mode, run as a user would (a subprocess), against a local mock server."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mock_server.launcher import MockProcess
+from mock_server.tokens import mint_token
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_suite(env: dict[str, str], *args: str, tmp_path: Path | None = None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CONTRACT_")}
+    command = [sys.executable, "-m", "pytest", "contract_tests", "-q", "-p", "no:cacheprovider", *args]
+    return subprocess.run(command, cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=600)
+
+
+def test_a_live_run_without_a_token_stops_with_one_clear_message():
+    result = run_suite({"CONTRACT_BASE_URL": "http://127.0.0.1:9"})
+    assert result.returncode == 4
+    assert "CONTRACT_TOKEN is required" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("env,mentions", [
+    ({"CONTRACT_BASE_URL": "staging.example.com", "CONTRACT_TOKEN": "x"}, "CONTRACT_BASE_URL must be an http(s) URL"),
+    ({"CONTRACT_RATE_LIMIT": "fast"}, "CONTRACT_RATE_LIMIT must be a plain number"),
+    ({"CONTRACT_SEED": "abc"}, "CONTRACT_SEED must be a whole number"),
+])
+def test_malformed_settings_are_named(env, mentions):
+    result = run_suite(env)
+    assert result.returncode == 4 and mentions in result.stderr
+
+
+def test_live_mode_against_a_real_server_sends_only_gets_skips_by_name_and_masks_the_token(tmp_path):
+    token = mint_token("org_sunrise_dental")
+    junit = tmp_path / "junit.xml"
+    with MockProcess("--workers", "1") as server:
+        result = run_suite(
+            {"CONTRACT_BASE_URL": server.base_url, "CONTRACT_TOKEN": token, "CONTRACT_RATE_LIMIT": "0", "CONTRACT_MAX_EXAMPLES": "10", "CONTRACT_SEED": "7"},
+            f"--junitxml={junit}",
+        )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert f"contract target: {server.base_url}" in output and "CONTRACT_SEED=7" in output
+    assert "GREEN" in output
+    for variable in ("CONTRACT_APPOINTMENT_ID", "CONTRACT_NOT_CONNECTED_TOKEN", "CONTRACT_TOKEN_WITHOUT_ORG"):
+        assert f"needs {variable}" in output
+    methods = set(re.findall(r"^\S+ \S+ (GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS|TRACE|QUERY) /", server.log_text(), re.MULTILINE))
+    assert methods and methods <= {"GET", "HEAD"}, methods
+    assert token not in output and token not in junit.read_text()

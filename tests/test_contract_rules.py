@@ -1,0 +1,93 @@
+"""Each contract rule passes a good exchange and fails a broken one with a message naming itself."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from contract_tests import checks
+from contract_tests.checks import ALL_RULES, SPEC, ContractViolation, Exchange
+from contract_tests.findings import rules_broken
+from mock_server.tokens import mint_token
+
+TOKEN = mint_token("org_sunrise_dental")
+GOOD_200 = copy.deepcopy(SPEC.responses[200].examples["appointment_retrieved"])
+GOOD_400 = copy.deepcopy(SPEC.responses[400].examples["not_connected"])
+
+
+def exchange(body, *, status: int = 200, content_type: str = "application/json", path_id: str = "kko1gv8tFZe8JjpCpct5tG", query: str = "", token: str = TOKEN) -> Exchange:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return Exchange(
+        method="GET",
+        url=f"http://127.0.0.1:4010{SPEC.path_for(path_id)}{'?' + query if query else ''}",
+        request_headers={"Authorization": f"Bearer {token}"},
+        status=status,
+        headers={"content-type": content_type},
+        body=raw,
+    )
+
+
+def edited(body: dict, edit) -> dict:
+    copy_ = copy.deepcopy(body)
+    edit(copy_)
+    return copy_
+
+
+def test_good_answers_pass_every_rule():
+    for good in (exchange(GOOD_200), exchange(GOOD_400, status=400)):
+        checks.check_all(good)
+
+
+BROKEN = {
+    "status_is_documented": exchange(GOOD_400, status=404),
+    "content_type_is_json": exchange(GOOD_200, content_type="text/plain"),
+    "body_matches_response_schema": exchange(edited(GOOD_200, lambda b: b["data"]["appointment"].pop("status"))),
+    "no_html_or_stack_trace": exchange(b"<!DOCTYPE html><html><body>Bad gateway</body></html>", status=502),
+    "token_is_not_echoed": exchange({"success": False, "message": f"bad token {TOKEN}", "code": "UNAUTHORIZED"}, status=401),
+    "success_flag_matches_status": exchange(edited(GOOD_400, lambda b: b.update(success=True)), status=400),
+    "status_matches_error_code": exchange(edited(GOOD_400, lambda b: b.update(code="UNAUTHORIZED")), status=400),
+    "message_is_not_empty": exchange(edited(GOOD_400, lambda b: b.update(message="  ")), status=400),
+    "data_echoes_the_appointment": exchange(edited(GOOD_200, lambda b: b["data"].update(agent_id="agent_other"))),
+    "end_time_is_after_appointment_time": exchange(edited(GOOD_200, lambda b: b["data"]["appointment"].update(end_time="2026-03-14T11:00:00Z"))),
+    "appointment_is_the_one_asked_for": exchange(GOOD_200, path_id="someOtherBooking123"),
+    "organization_is_the_callers": exchange(GOOD_200, token=mint_token("org_northwind_realty")),
+}
+
+
+@pytest.mark.parametrize("rule_name", list(BROKEN))
+def test_each_rule_catches_its_violation_and_names_itself(rule_name):
+    rule = getattr(checks, rule_name)
+    with pytest.raises(ContractViolation) as caught:
+        rule(BROKEN[rule_name])
+    message = str(caught.value)
+    assert message.startswith(f"[{rule_name}] ")
+    assert rules_broken(f"E   contract_tests.checks.ContractViolation: {message}") == [rule_name]
+    assert TOKEN not in message
+
+
+def test_every_rule_has_a_broken_case():
+    assert {rule.__name__ for rule in ALL_RULES} == set(BROKEN)
+
+
+def test_the_organization_rule_uses_the_query_only_for_a_token_without_org():
+    checks.organization_is_the_callers(exchange(GOOD_200, token=mint_token(None), query="org_id=org_sunrise_dental"))
+    with pytest.raises(ContractViolation):
+        checks.organization_is_the_callers(exchange(GOOD_200, token=mint_token(None), query="org_id=org_northwind_realty"))
+
+
+def test_patterns_follow_ecma_semantics_not_pythons():
+    trailing_newline = edited(GOOD_200, lambda b: b["data"]["appointment"].update(id="kko1gv8tFZe8JjpCpct5tG\n"))
+    with pytest.raises(ContractViolation, match="body_matches_response_schema"):
+        checks.body_matches_response_schema(exchange(trailing_newline))
+
+
+def test_rules_broken_reads_schemathesis_and_own_reports():
+    text = (
+        "  | - ST108 Response violates schema\n  |     detail\n"
+        "  | - ST901 Custom check failed: `data_echoes_the_appointment`\n"
+        "E   AssertionError: [get_is_repeatable] two bodies\n"
+        "    params = [(\"org_id\", v) for v in ([org_id] if x else y)]\n"
+    )
+    assert rules_broken(text) == ["ST108 Response violates schema", "data_echoes_the_appointment", "get_is_repeatable"]
