@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 REPORTS := reports
+NODE_STAMP := node_modules/.installed
 
 # `make contract BASE_URL=... TOKEN=...`: the short names become the suite's CONTRACT_* variables.
 # Only the ones given are passed, so CONTRACT_* already in the environment still apply.
@@ -13,7 +14,7 @@ CONTRACT_VARS := BASE_URL TOKEN APPOINTMENT_ID NOT_CONNECTED_TOKEN TOKEN_WITHOUT
                  OTHER_ORG_ID OTHER_APPOINTMENT_ID RATE_LIMIT TIMEOUT MAX_EXAMPLES SEED ALLOW_UNSAFE
 CONTRACT_ENV := $(foreach v,$(CONTRACT_VARS),$(if $($(v)),CONTRACT_$(v)='$($(v))'))
 
-.PHONY: help install mock test unit contract selftest clean
+.PHONY: help install mock test unit contract selftest lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,7 +26,13 @@ $(STAMP): pyproject.toml
 	@$(PIP) install -e '.[test]' 2> >(grep -v '^WARNING: Location' >&2)
 	@touch $(STAMP)
 
-install: $(STAMP) ## create .venv/ and install the project into it
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for Prism and Spectral: install Node.js 20+" >&2; exit 1; }
+	@echo "Installing the pinned Node tools (Prism, Spectral) into node_modules/ ..."
+	@SCARF_ANALYTICS=false npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP) ## install the project into .venv/ and the Node tools into node_modules/
 
 mock: $(STAMP) ## serve the mock on 127.0.0.1:4010 (MOCK_ARGS="--port 8080 --fault NAME" to change)
 	$(BIN)/python -m mock_server $(MOCK_ARGS)
@@ -35,13 +42,17 @@ contract: $(STAMP) ## the contract suite: embedded mock, or BASE_URL=... TOKEN=.
 	@$(CONTRACT_ENV) $(BIN)/python -m pytest contract_tests -q -o junit_suite_name=contract \
 		--junitxml=$(REPORTS)/contract-junit.xml $(PYTEST_ARGS)
 
-unit: $(STAMP) ## every pytest test (the mock's, the rules', and the contract suite on the mock)
+unit: $(STAMP) $(NODE_STAMP) ## every pytest test (the mock's, the rules', and the contract suite on the mock)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 selftest: $(STAMP) ## the suite must pass on the clean mock and catch every fault (--list-faults)
 	$(BIN)/python -m contract_tests.selftest $(SELFTEST_ARGS)
 
-test: unit selftest ## run every test (what CI runs)
+lint: $(STAMP) $(NODE_STAMP) ## Spectral (spectral:oas + .spectral.yaml) and openapi-spec-validator on openapi.yaml
+	node_modules/.bin/spectral lint openapi.yaml --ruleset .spectral.yaml --fail-severity=warn
+	$(BIN)/openapi-spec-validator openapi.yaml
+
+test: lint unit selftest ## run every test (what CI runs)
 
 clean: ## remove the virtualenv, caches and reports
-	rm -rf $(VENV) .pytest_cache .hypothesis $(REPORTS) *.egg-info
+	rm -rf $(VENV) node_modules .pytest_cache .hypothesis $(REPORTS) *.egg-info

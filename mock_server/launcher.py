@@ -1,4 +1,4 @@
-"""Start the mock as a real server process on a free port, for the contract suite and the tests."""
+"""Start a server (the mock, or Prism for comparison) as a real process on a free port and wait for it."""
 
 from __future__ import annotations
 
@@ -22,8 +22,13 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-class MockProcess:
-    """`python -m mock_server` in a child process; a context manager that waits until it answers."""
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ServerProcess:
+    """A server in a child process on a free port; a context manager that waits until it answers."""
+
+    name = "server"
 
     def __init__(self, *args: str, host: str = "127.0.0.1", env: dict[str, str] | None = None, startup_timeout: float = 20.0):
         self.args = list(args)
@@ -33,7 +38,7 @@ class MockProcess:
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self.startup_seconds = 0.0
-        self._log = tempfile.NamedTemporaryFile(prefix="mock-server-", suffix=".log", delete=False)
+        self._log = tempfile.NamedTemporaryFile(prefix=f"{self.name}-", suffix=".log", delete=False)
 
     @property
     def base_url(self) -> str:
@@ -53,16 +58,20 @@ class MockProcess:
         """Start on a free port (retrying once on a port clash) and wait for the first answer."""
         for _attempt in range(3):
             self.port = free_port(self.host)
-            command = [sys.executable, "-m", "mock_server", "--host", self.host, "--port", str(self.port), *self.args]
+            command = self.command()
             started = time.perf_counter()
             self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True)
             if self._wait_until_ready():
                 self.startup_seconds = time.perf_counter() - started
                 return self
             self.stop()
-            if "Address already in use" not in self.log_text():
+            if "in use" not in self.log_text():
                 break
-        raise RuntimeError(f"the mock server did not start; its output:\n{self.log_text()[-3000:]}")
+        raise RuntimeError(f"{self.name} did not start; its output:\n{self.log_text()[-3000:]}")
+
+    def command(self) -> list[str]:
+        """The command line that starts the server on self.host:self.port."""
+        raise NotImplementedError
 
     def _wait_until_ready(self) -> bool:
         assert self.process is not None
@@ -98,3 +107,27 @@ class MockProcess:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
+
+
+class MockProcess(ServerProcess):
+    """`python -m mock_server` under gunicorn."""
+
+    name = "mock-server"
+
+    def command(self) -> list[str]:
+        """python -m mock_server --host H --port P, plus the given flags."""
+        return [sys.executable, "-m", "mock_server", "--host", self.host, "--port", str(self.port), *self.args]
+
+
+class PrismProcess(ServerProcess):
+    """`prism mock openapi.yaml` from the project's node_modules (installed by `make install`)."""
+
+    name = "prism"
+    binary = ROOT / "node_modules" / ".bin" / "prism"
+
+    def command(self) -> list[str]:
+        """prism mock SPEC -h H -p P, plus the given flags."""
+        if not self.binary.exists():
+            raise FileNotFoundError(f"{self.binary} is missing: run `make install` (it installs the pinned Node tools)")
+        spec = str(ROOT / "openapi.yaml")
+        return [str(self.binary), "mock", spec, "-h", self.host, "-p", str(self.port), *self.args]
