@@ -14,7 +14,11 @@ CONTRACT_VARS := BASE_URL TOKEN APPOINTMENT_ID NOT_CONNECTED_TOKEN TOKEN_WITHOUT
                  OTHER_ORG_ID OTHER_APPOINTMENT_ID RATE_LIMIT TIMEOUT MAX_EXAMPLES SEED ALLOW_UNSAFE
 CONTRACT_ENV := $(foreach v,$(CONTRACT_VARS),$(if $($(v)),CONTRACT_$(v)='$($(v))'))
 
-.PHONY: help install mock test unit contract selftest lint clean
+FUZZ_EXAMPLES ?= 5000
+SOAK_SECONDS ?= 60
+SOAK_CONNECTIONS ?= 64
+
+.PHONY: help install mock test unit contract selftest lint fuzz soak clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,7 +56,16 @@ lint: $(STAMP) $(NODE_STAMP) ## Spectral (spectral:oas + .spectral.yaml) and ope
 	node_modules/.bin/spectral lint openapi.yaml --ruleset .spectral.yaml --fail-severity=warn
 	$(BIN)/openapi-spec-validator openapi.yaml
 
+fuzz: $(STAMP) ## long fuzzing of the mock: FUZZ_EXAMPLES (default 5000) generated requests, for nightly runs
+	@mkdir -p $(REPORTS)
+	CONTRACT_MAX_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest contract_tests/test_schemathesis.py -q \
+		--junitxml=$(REPORTS)/fuzz-junit.xml $(PYTEST_ARGS)
+
+soak: $(STAMP) ## sustained load on the mock (SOAK_SECONDS=60, SOAK_CONNECTIONS=64, 127.0.0.1 only)
+	$(BIN)/python -m bench.soak --seconds $(SOAK_SECONDS) --connections $(SOAK_CONNECTIONS)
+
 test: lint unit selftest ## run every test (what CI runs)
+	$(MAKE) --no-print-directory fuzz FUZZ_EXAMPLES=300
 
 clean: ## remove the virtualenv, caches and reports
 	rm -rf $(VENV) node_modules .pytest_cache .hypothesis $(REPORTS) *.egg-info

@@ -13,9 +13,23 @@ _SCHEMATHESIS_FAILURE = re.compile(r"^\s*[-|]*\s*- (ST\d+) ([^\n]+)$", re.MULTIL
 _CUSTOM = re.compile(r"Custom check failed: `([a-z0-9_]+)`")
 
 
+# Transport failures, by the exception that reports them.
+_TRANSPORT = {
+    "TargetUnavailable": "server_is_available",
+    "ReadTimeout": "server_answers_within_timeout",
+    "ConnectTimeout": "server_accepts_connections",
+    "ConnectionError": "server_accepts_connections",
+    "ResponseTooLarge": "body_size_is_bounded",
+    "UnsafeRequestBlocked": "only_get_reaches_a_live_server",
+}
+_TRANSPORT_ERROR = re.compile(r"^E?\s*[\w.]*\b(" + "|".join(_TRANSPORT) + r"):", re.MULTILINE)
+
+
 def rules_broken(text: str) -> list[str]:
     """The rules a failure report names, in order of appearance, without repeats."""
     found: list[tuple[int, str]] = []
+    for match in _TRANSPORT_ERROR.finditer(text):
+        found.append((match.start(), _TRANSPORT[match.group(1)]))
     for match in _SCHEMATHESIS_FAILURE.finditer(text):
         custom = _CUSTOM.match(match.group(2))
         found.append((match.start(), custom.group(1) if custom else f"{match.group(1)} {match.group(2).strip()}"))

@@ -24,6 +24,13 @@ class ResponseTooLarge(RuntimeError):
     """The server sent more than the suite is willing to read."""
 
 
+class TargetUnavailable(ConnectionError):
+    """The server stopped answering: later requests fail at once instead of waiting out every timeout."""
+
+
+UNAVAILABLE_AFTER = 3  # consecutive timeouts or connection failures
+
+
 class Throttle:
     """Spaces requests at least 1/rate seconds apart, across threads; rate 0 means no spacing."""
 
@@ -62,6 +69,8 @@ class ContractSession(requests.Session):
         self.allow_unsafe = allow_unsafe
         self.live = live
         self.requests_sent = 0
+        self.consecutive_failures = 0
+        self.unavailable: str | None = None
         self.statuses: dict[int, int] = {}
         self.trust_env = False  # no proxies or netrc credentials picked up from the environment
         self.mount("http://", HTTPAdapter(max_retries=0))
@@ -70,6 +79,8 @@ class ContractSession(requests.Session):
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         """Send one request under the safety rules; retry network errors and 429s, nothing else."""
         verb = (method.decode() if isinstance(method, bytes) else method).upper()
+        if self.unavailable:
+            raise TargetUnavailable(self.unavailable)
         if self.live and verb not in SAFE_METHODS and not self.allow_unsafe:
             raise UnsafeRequestBlocked(f"refused to send {verb} to a live server; set CONTRACT_ALLOW_UNSAFE=1 to allow it")
         kwargs.setdefault("timeout", self.timeout)
@@ -81,12 +92,17 @@ class ContractSession(requests.Session):
             self.requests_sent += 1
             try:
                 response = super().request(verb, url, *args, **kwargs)
+            except requests.Timeout as exc:
+                self._transport_failed(f"no answer within {kwargs['timeout']}s", exc)
+                raise
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 if network_tries >= NETWORK_RETRIES:
+                    self._transport_failed("the connection failed", exc)
                     raise
                 network_tries += 1
                 time.sleep(0.2 * 2**network_tries)
                 continue
+            self.consecutive_failures = 0
             if response.status_code == 429 and rate_limit_tries < RATE_LIMIT_RETRIES:
                 rate_limit_tries += 1
                 delay = retry_after_seconds(response.headers.get("Retry-After"))
@@ -96,6 +112,15 @@ class ContractSession(requests.Session):
             _read_capped(response)
             self.statuses[response.status_code] = self.statuses.get(response.status_code, 0) + 1
             return response
+
+
+    def _transport_failed(self, what: str, exc: Exception) -> None:
+        self.consecutive_failures += 1
+        if self.consecutive_failures >= UNAVAILABLE_AFTER:
+            self.unavailable = (
+                f"the server is unavailable: {what} on {self.consecutive_failures} requests in a row "
+                f"(last: {type(exc).__name__}); the suite sends nothing more"
+            )
 
 
 def _read_capped(response: requests.Response) -> None:

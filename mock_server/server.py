@@ -1,13 +1,59 @@
-"""Serve the mock under gunicorn (never Flask's development server)."""
+"""Serve the mock under gunicorn (never Flask's development server), with JSON protocol errors."""
 
 from __future__ import annotations
 
+import json
+import threading
 from typing import Any
 
 from flask import Flask
+from gunicorn import util
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.sync import SyncWorker
 
 from mock_server.config import MockConfig
+
+_failing = threading.local()
+
+
+def write_envelope_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn's error writer, answering with the JSON error envelope instead of an HTML page."""
+    exc = getattr(_failing, "exc", None)
+    why = type(exc).__name__ if exc is not None else reason
+    if status_int == 500:
+        code, message = "INTERNAL_ERROR", "Internal server error"
+    else:  # 400, 431, 501...: a request the HTTP layer refused is malformed input, a documented 400
+        status_int, reason, code = 400, "Bad Request", "INVALID_REQUEST"
+        message = f"Malformed HTTP request: the server could not accept it ({why})"
+    body = json.dumps({"success": False, "message": message, "code": code}, separators=(",", ":")).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode("latin-1")
+    util.write_nonblock(sock, head + body)
+
+
+class _EnvelopeErrors:
+    """Mixin for gunicorn workers: requests refused before the app sees them still get the envelope."""
+
+    def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
+        _failing.exc = exc
+        try:
+            super().handle_error(req, client, addr, exc)  # type: ignore[misc]
+        finally:
+            _failing.exc = None
+
+
+class EnvelopeThreadWorker(_EnvelopeErrors, ThreadWorker):
+    """gunicorn's threaded worker with JSON protocol errors."""
+
+
+class EnvelopeSyncWorker(_EnvelopeErrors, SyncWorker):
+    """gunicorn's sync worker with JSON protocol errors."""
+
+
+util.write_error = write_envelope_error  # the workers call it through the module
 
 
 class MockServer(BaseApplication):  # type: ignore[misc]
@@ -19,11 +65,12 @@ class MockServer(BaseApplication):  # type: ignore[misc]
         super().__init__()
 
     def load_config(self) -> None:
+        threaded = self._config.threads > 1
         settings: dict[str, Any] = {
             "bind": f"{self._config.host}:{self._config.port}",
             "workers": self._config.workers,
             "threads": self._config.threads,
-            "worker_class": "gthread" if self._config.threads > 1 else "sync",
+            "worker_class": f"mock_server.server.{'EnvelopeThreadWorker' if threaded else 'EnvelopeSyncWorker'}",
             "accesslog": None,  # the app logs one line per request itself, without headers
             "errorlog": "-",
             "loglevel": "warning",

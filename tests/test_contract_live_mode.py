@@ -6,6 +6,9 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -56,3 +59,32 @@ def test_live_mode_against_a_real_server_sends_only_gets_skips_by_name_and_masks
     methods = set(re.findall(r"^\S+ \S+ (GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS|TRACE|QUERY) /", server.log_text(), re.MULTILINE))
     assert methods and methods <= {"GET", "HEAD"}, methods
     assert token not in output and token not in junit.read_text()
+
+
+class _Hanging(BaseHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        time.sleep(20)
+
+
+def test_a_hanging_server_is_reported_quickly_not_waited_on():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Hanging)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        started = time.monotonic()
+        result = run_suite({
+            "CONTRACT_BASE_URL": f"http://127.0.0.1:{httpd.server_address[1]}",
+            "CONTRACT_TOKEN": mint_token(),
+            "CONTRACT_TIMEOUT": "0.5",
+            "CONTRACT_MAX_EXAMPLES": "5",
+        })
+        elapsed = time.monotonic() - started
+    finally:
+        httpd.shutdown()
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output[-2000:]
+    assert "RED:" in output and "server_answers_within_timeout" in output and "server_is_available" in output
+    assert elapsed < 120, f"the suite took {elapsed:.0f}s against a hanging server"

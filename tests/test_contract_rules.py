@@ -91,3 +91,11 @@ def test_rules_broken_reads_schemathesis_and_own_reports():
         "    params = [(\"org_id\", v) for v in ([org_id] if x else y)]\n"
     )
     assert rules_broken(text) == ["ST108 Response violates schema", "data_echoes_the_appointment", "get_is_repeatable"]
+
+
+def test_rules_broken_names_transport_failures():
+    text = (
+        "E   requests.exceptions.ReadTimeout: HTTPConnectionPool(host='127.0.0.1'): Read timed out.\n"
+        "E   contract_tests.http.TargetUnavailable: the server is unavailable\n"
+    )
+    assert rules_broken(text) == ["server_answers_within_timeout", "server_is_available"]

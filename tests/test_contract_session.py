@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from contract_tests.http import MAX_BODY_BYTES, ContractSession, ResponseTooLarge, UnsafeRequestBlocked, retry_after_seconds
+from contract_tests.http import MAX_BODY_BYTES, ContractSession, ResponseTooLarge, TargetUnavailable, UnsafeRequestBlocked, retry_after_seconds
 
 
 class Misbehaving(BaseHTTPRequestHandler):
@@ -49,6 +49,16 @@ class Misbehaving(BaseHTTPRequestHandler):
             try:
                 for _ in range(MAX_BODY_BYTES // len(chunk) * 4):
                     self.wfile.write(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+        elif self.path == "/endless":
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            chunk = b"y" * 65536
+            try:
+                while True:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
             except (BrokenPipeError, ConnectionResetError):
                 pass
         elif self.path == "/hang":
@@ -114,6 +124,22 @@ def test_redirects_are_not_followed_so_the_token_stays_home(server):
 def test_a_huge_body_is_cut_off_with_a_clear_error(server):
     with pytest.raises(ResponseTooLarge, match="exceeds 1024 KiB"):
         session().get(f"{server}/huge")
+
+
+def test_an_endless_body_is_cut_off(server):
+    with pytest.raises(ResponseTooLarge):
+        session().get(f"{server}/endless")
+
+
+def test_after_three_transport_failures_the_session_stops_sending(server):
+    http = session(timeout=0.3)
+    for _ in range(3):
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            http.get(f"{server}/hang")
+    started = time.monotonic()
+    with pytest.raises(TargetUnavailable, match="3 requests in a row"):
+        http.get(f"{server}/ok")
+    assert time.monotonic() - started < 0.1
 
 
 def test_a_hanging_server_times_out(server):

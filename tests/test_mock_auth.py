@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import time
 
@@ -23,6 +25,13 @@ def _b64(data: dict) -> str:
 
 def _unsigned(claims: dict, alg: str = "none") -> str:
     return f"{_b64({'alg': alg, 'typ': 'JWT'})}.{_b64(claims)}."
+
+
+def _hmac_signed(claims: dict, header_alg: str, secret: str) -> str:
+    """An HS256 signature under a header that claims another algorithm (algorithm confusion)."""
+    signing_input = f"{_b64({'alg': header_alg, 'typ': 'JWT'})}.{_b64(claims)}"
+    digest = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{base64.urlsafe_b64encode(digest).rstrip(b'=').decode()}"
 
 
 NOW = int(time.time())
@@ -48,6 +57,14 @@ BAD_HEADERS = {
     "HS512 not HS256": "Bearer " + jwt.encode(GOOD_CLAIMS, DEV_JWT_SECRET + "-padding-for-hs512-keys-xxxxxxxxxx", algorithm="HS512"),
     "org claim a number": "Bearer " + jwt.encode({**GOOD_CLAIMS, "org_id": 42}, DEV_JWT_SECRET, algorithm="HS256"),
     "org claim a list": "Bearer " + jwt.encode({**GOOD_CLAIMS, "org_id": ["a"]}, DEV_JWT_SECRET, algorithm="HS256"),
+    "empty secret": "Bearer " + _hmac_signed(GOOD_CLAIMS, "HS256", ""),
+    "RS256 header, HS256 signature with the secret": "Bearer " + _hmac_signed(GOOD_CLAIMS, "RS256", DEV_JWT_SECRET),
+    "ES256 header, HS256 signature with the secret": "Bearer " + _hmac_signed(GOOD_CLAIMS, "ES256", DEV_JWT_SECRET),
+    "nbf in the future by a day": "Bearer " + _hmac_signed({**GOOD_CLAIMS, "nbf": NOW + 86400}, "HS256", DEV_JWT_SECRET),
+    "exp in the past": "Bearer " + _hmac_signed({**GOOD_CLAIMS, "exp": NOW - 10}, "HS256", DEV_JWT_SECRET),
+    "org claim an object": "Bearer " + jwt.encode({**GOOD_CLAIMS, "org_id": {"id": "org_sunrise_dental"}}, DEV_JWT_SECRET, algorithm="HS256"),
+    "parts not base64url": "Bearer " + "e30.e30.@@@",
+    "header not JSON": "Bearer " + base64.urlsafe_b64encode(b"not json").decode().rstrip("=") + "." + _b64(GOOD_CLAIMS) + ".sig",
     "org claim malformed": "Bearer " + jwt.encode({**GOOD_CLAIMS, "org_id": "a b"}, DEV_JWT_SECRET, algorithm="HS256"),
 }
 
@@ -58,6 +75,12 @@ def test_bad_tokens_are_unauthorized(client, spec, header):
     response = client.get(spec.path_for(KNOWN), headers=headers)
     assert (response.status_code, response.get_json()["code"]) == (401, "UNAUTHORIZED")
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_the_hmac_helper_makes_tokens_the_mock_accepts(client, spec):
+    """So the confusion cases above fail for their header, not for a broken signature."""
+    response = client.get(spec.path_for(KNOWN), headers={"Authorization": "Bearer " + _hmac_signed(GOOD_CLAIMS, "HS256", DEV_JWT_SECRET)})
+    assert response.status_code == 200
 
 
 def test_a_tampered_signature_is_unauthorized(client, spec, token):

@@ -1,0 +1,1 @@
+"""Load tools: the sustained-load soak test and the benchmark against Prism."""
