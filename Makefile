@@ -18,7 +18,11 @@ FUZZ_EXAMPLES ?= 5000
 SOAK_SECONDS ?= 60
 SOAK_CONNECTIONS ?= 64
 
-.PHONY: help install mock test unit contract selftest lint fuzz soak clean
+BENCH_ARGS ?=
+
+BASE ?= origin/main
+
+.PHONY: help install mock test unit contract selftest lint fuzz soak bench breaking proxy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,7 +48,7 @@ mock: $(STAMP) ## serve the mock on 127.0.0.1:4010 (MOCK_ARGS="--port 8080 --fau
 contract: $(STAMP) ## the contract suite: embedded mock, or BASE_URL=... TOKEN=... for a live server
 	@mkdir -p $(REPORTS)
 	@$(CONTRACT_ENV) $(BIN)/python -m pytest contract_tests -q -o junit_suite_name=contract \
-		--junitxml=$(REPORTS)/contract-junit.xml $(PYTEST_ARGS)
+		--junitxml=$(REPORTS)/contract-junit.xml --contract-report=$(REPORTS)/contract-report.md $(PYTEST_ARGS)
 
 unit: $(STAMP) $(NODE_STAMP) ## every pytest test (the mock's, the rules', and the contract suite on the mock)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -63,6 +67,17 @@ fuzz: $(STAMP) ## long fuzzing of the mock: FUZZ_EXAMPLES (default 5000) generat
 
 soak: $(STAMP) ## sustained load on the mock (SOAK_SECONDS=60, SOAK_CONNECTIONS=64, 127.0.0.1 only)
 	$(BIN)/python -m bench.soak --seconds $(SOAK_SECONDS) --connections $(SOAK_CONNECTIONS)
+
+bench: $(STAMP) $(NODE_STAMP) ## the mock against Prism with wrk (installs wrk if missing); BENCH_ARGS="--seconds 5"
+	@mkdir -p $(REPORTS)
+	$(BIN)/python -m bench.compare $(BENCH_ARGS) | tee $(REPORTS)/bench.txt
+
+breaking: $(STAMP) $(NODE_STAMP) ## fail on client-breaking changes of openapi.yaml since BASE=<git ref> (default origin/main)
+	$(BIN)/python -m contract_tests.breaking --base $(BASE)
+
+proxy: $(STAMP) ## validating proxy on 127.0.0.1:4011 in front of UPSTREAM=<url>
+	@test -n "$(UPSTREAM)" || { echo "usage: make proxy UPSTREAM=https://staging.example.com" >&2; exit 2; }
+	$(BIN)/python -m mock_server proxy --upstream $(UPSTREAM) $(PROXY_ARGS)
 
 test: lint unit selftest ## run every test (what CI runs)
 	$(MAKE) --no-print-directory fuzz FUZZ_EXAMPLES=300

@@ -37,6 +37,22 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
+def pss_bytes(pid: int) -> int:
+    """Proportional set size: resident memory with pages shared between processes divided among them."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def tree_pss_bytes(pid: int) -> int:
+    """Memory of a process tree without counting shared pages twice (gunicorn workers share the master's)."""
+    return sum(pss_bytes(p) for p in tree_pids(pid)) if os.path.exists(f"/proc/{pid}") else 0
+
+
 def tree_rss_bytes(pid: int) -> int:
     """Resident memory of a process and its descendants (gunicorn's master and workers, node and its helpers)."""
     return sum(rss_bytes(p) for p in tree_pids(pid)) if os.path.exists(f"/proc/{pid}") else 0

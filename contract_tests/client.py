@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from contract_tests.checks import SPEC, ContractViolation, Exchange, check_all
+from contract_tests.rules import SPEC, ContractViolation, Exchange, check_all
 from contract_tests.http import ContractSession
 from contract_tests.masking import curl_command, mask_text
 from contract_tests.target import Target

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,19 +16,34 @@ from schemathesis.config import SchemathesisConfig
 from contract_tests.findings import rules_broken
 from contract_tests.http import ContractSession
 from contract_tests.masking import mask_text
+from contract_tests.report import Outcome, outcome_of, render, write_report
 from contract_tests.settings import VARIABLES, ContractSettings, SettingsError
 from contract_tests.target import Target, embedded_target, live_target
 from mock_server.spec import load_spec, spec_path
 
 _SETTINGS_KEY = pytest.StashKey[ContractSettings]()
 _SESSION_COUNTS: dict[str, Any] = {}
+_OUTCOMES: list[Outcome] = []
+_STARTED = time.time()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.nodeid.startswith("contract_tests/") and (report.when == "call" or (report.when == "setup" and not report.passed)):
+        _OUTCOMES.append(outcome_of(report))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    path = session.config.getoption("--contract-report")
+    settings = session.config.stash.get(_SETTINGS_KEY, None)
+    if path and settings is not None and _OUTCOMES:
+        write_report(Path(path), render(_OUTCOMES, settings, load_spec(), _SESSION_COUNTS, _STARTED))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("contract", "Ravan contract suite (environment: " + ", ".join(VARIABLES) + ")")
+    variables = "\n".join(f"  {name}: {text}" for name, text in VARIABLES.items())
+    group = parser.getgroup("contract", f"Ravan contract suite. Its inputs come from the environment:\n{variables}\nOptions")
     group.addoption("--base-url", default=None, help="live server to check instead of the embedded mock (or CONTRACT_BASE_URL)")
-    for name, text in VARIABLES.items():
-        group.addoption(f"--{name.lower().replace('_', '-')}-doc", dest=f"doc_{name}", default=None, help=f"(documentation only) {name}: {text}")
+    group.addoption("--contract-report", default=None, metavar="PATH", help="write the human report (Markdown) here")
 
 
 def pytest_configure(config: pytest.Config) -> None:

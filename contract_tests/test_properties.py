@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from contract_tests.checks import SPEC
+from contract_tests.rules import SPEC
 from contract_tests.client import NO_TOKEN, ApiClient
 from contract_tests.target import Target, claims_of
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 from mock_server.config import DEV_JWT_SECRET, ENV, MockConfig
 from mock_server.dataset import FixturesError
-from mock_server.faults import describe_faults, find_fault
 from mock_server.spec import SpecError
 from mock_server.tokens import DEFAULT_EXPIRES_IN, DEFAULT_ORG, mint_token
 
@@ -27,6 +27,8 @@ def _serve_parser(defaults: MockConfig) -> argparse.ArgumentParser:
     parser.add_argument("--jwt-secret", default=defaults.jwt_secret, help=f"HS256 secret that tokens must be signed with (env {ENV['jwt_secret']}; default: the development secret)")
     parser.add_argument("--spec", type=Path, default=defaults.spec, help=f"OpenAPI file (env {ENV['spec']}; default: the repository's openapi.yaml)")
     parser.add_argument("--fault", default=defaults.fault, help=f"serve with one deliberate contract violation (env {ENV['fault']}); see --list-faults")
+    parser.add_argument("--latency", default=defaults.latency, help=f"add latency to every answer: MS or MIN-MAX milliseconds (env {ENV['latency']})")
+    parser.add_argument("--error-rate", type=float, default=defaults.error_rate, help=f"fraction of answers replaced by 502 CALCOM_API_ERROR or 500 INTERNAL_ERROR (env {ENV['error_rate']})")
     parser.add_argument("--list-faults", action="store_true", help="list the faults, one line each, and exit")
     parser.add_argument("--quiet", action="store_true", default=not defaults.log_requests, help=f"do not log one line per request (env {ENV['log_requests']}=0)")
     return parser
@@ -59,6 +61,8 @@ def serve_command(argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     args = _serve_parser(defaults).parse_args(argv)
+    if args.list_faults or args.fault:
+        from mock_server.faults import describe_faults, find_fault
     if args.list_faults:
         print("\n".join(describe_faults()))
         return 0
@@ -84,13 +88,15 @@ def serve_command(argv: list[str]) -> int:
         spec=args.spec,
         log_requests=not args.quiet,
         fault=args.fault or None,
+        latency=args.latency or None,
+        error_rate=args.error_rate,
     )
     from mock_server.app import create_app
     from mock_server.server import serve
 
     try:
         app = create_app(config)
-    except (FixturesError, SpecError) as exc:
+    except (FixturesError, SpecError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     info = app.extensions["mock"]
@@ -108,11 +114,45 @@ def serve_command(argv: list[str]) -> int:
     return 0
 
 
+def proxy_command(argv: list[str]) -> int:
+    """Serve the validating proxy in front of an upstream server."""
+    defaults = MockConfig.from_env()
+    parser = argparse.ArgumentParser(
+        prog="python -m mock_server proxy",
+        description="Forward requests unchanged to an upstream server and check every answer against openapi.yaml "
+        "and the contract rules; violations are logged with their rule, and each answer carries X-Contract-Conformance.",
+    )
+    parser.add_argument("--upstream", required=True, help="base URL of the server to forward to, e.g. a staging URL")
+    parser.add_argument("--host", default=defaults.host, help="interface to bind (default %(default)s)")
+    parser.add_argument("--port", type=int, default=4011, help="port (default %(default)s)")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the upstream (default %(default)s)")
+    args = parser.parse_args(argv)
+    if not args.upstream.startswith(("http://", "https://")):
+        print(f"error: --upstream must be an http(s) URL, got {args.upstream!r}", file=sys.stderr)
+        return 2
+    try:
+        from mock_server.proxy import ValidatingProxy
+    except ImportError as exc:
+        print(f"error: the proxy needs the test tools (make install): {exc}", file=sys.stderr)
+        return 2
+    from mock_server.request_log import RequestLog, configure_logging
+    from mock_server.server import serve
+
+    configure_logging()
+    logging.getLogger("mock_server.proxy").setLevel(logging.INFO)
+    config = replace(defaults, host=args.host, port=args.port)
+    print(f"Validating proxy on http://{args.host}:{args.port} -> {args.upstream}", file=sys.stderr, flush=True)
+    serve(RequestLog(ValidatingProxy(args.upstream, args.timeout)), config)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Dispatch to the `token` command or serve."""
+    """Dispatch to the `token` or `proxy` command, or serve."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "token":
         return token_command(argv[1:])
+    if argv and argv[0] == "proxy":
+        return proxy_command(argv[1:])
     if argv and argv[0] == "serve":
         argv = argv[1:]
     return serve_command(argv)

@@ -21,6 +21,8 @@ ENV = {
     "spec": "MOCK_SPEC",
     "log_requests": "MOCK_LOG_REQUESTS",
     "fault": "MOCK_FAULT",
+    "latency": "MOCK_LATENCY",
+    "error_rate": "MOCK_ERROR_RATE",
 }
 
 
@@ -37,6 +39,8 @@ class MockConfig:
     spec: Path | None = None
     log_requests: bool = True
     fault: str | None = None
+    latency: str | None = None  # "250" or "100-500" milliseconds
+    error_rate: float = 0.0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "MockConfig":
@@ -56,6 +60,13 @@ class MockConfig:
             kwargs["spec"] = Path(env[ENV["spec"]])
         if env.get(ENV["fault"]):
             kwargs["fault"] = env[ENV["fault"]]
+        if env.get(ENV["latency"]):
+            kwargs["latency"] = env[ENV["latency"]]
+        if env.get(ENV["error_rate"]):
+            try:
+                kwargs["error_rate"] = float(env[ENV["error_rate"]])
+            except ValueError:
+                raise ValueError(f"{ENV['error_rate']} must be a number from 0 to 1, got {env[ENV['error_rate']]!r}") from None
         if env.get(ENV["log_requests"]):
             kwargs["log_requests"] = env[ENV["log_requests"]].lower() not in {"0", "false", "no", "off"}
         return cls(**kwargs)  # type: ignore[arg-type]

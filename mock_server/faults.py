@@ -13,11 +13,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import jwt
-from flask import Flask, Response, request
 
 from mock_server.auth import Identity, bearer_token, unauthorized
 from mock_server.envelope import ApiError
 from mock_server.pipeline import Pipeline
+from mock_server.wsgi import StartResponse, WsgiApp, collect, status_line
 
 
 @dataclass
@@ -92,27 +92,29 @@ def find_fault(name: str) -> Fault:
     return FAULTS[name]
 
 
-def install_fault(app: Flask, chosen: Fault) -> None:
-    """Rewrite every answer of the app through the fault (a no-op for step-swapping faults)."""
-    if chosen.rewrite is None:
-        return
-    rewrite = chosen.rewrite
+class FaultLayer:
+    """WSGI middleware: every answer, from the router or from Flask, goes through the fault's rewrite."""
 
-    @app.after_request
-    def _rewrite(response: Response) -> Response:
+    def __init__(self, app: WsgiApp, chosen: Fault):
+        assert chosen.rewrite is not None
+        self.app = app
+        self.rewrite = chosen.rewrite
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        status, headers, body = collect(self.app, environ)
+        content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
         answer = Answer(
-            status=response.status_code,
-            headers={"Content-Type": response.headers.get("Content-Type", "")},
-            body=response.get_data(),
-            authorization=request.headers.get("Authorization", ""),
-            path=request.path,
+            status=int(status.split(" ", 1)[0]),
+            headers={"Content-Type": content_type},
+            body=body,
+            authorization=environ.get("HTTP_AUTHORIZATION", ""),
+            path=environ.get("PATH_INFO", ""),
         )
-        rewrite(answer)
-        response.set_data(answer.body)
-        response.status_code = answer.status
-        for name, value in answer.headers.items():
-            response.headers[name] = value
-        return response
+        self.rewrite(answer)
+        kept = [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")]
+        new_headers = [*kept, *answer.headers.items(), ("Content-Length", str(len(answer.body)))]
+        start_response(status_line(answer.status), new_headers)
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [answer.body]
 
 
 # --- helpers for rewrites ---------------------------------------------------------------------------

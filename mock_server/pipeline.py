@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from mock_server.auth import Identity, authenticate
+from mock_server.auth import Identity, TokenVerifier
 from mock_server.bookings import lookup_booking
 from mock_server.dataset import Dataset
 from mock_server.negotiation import forced_response, parse_preference
@@ -24,6 +24,7 @@ class Pipeline:
     secret: str
     org_pattern: re.Pattern[str]
     validator: RequestValidator
+    verifier: TokenVerifier
     authenticate: Callable[["Pipeline", str | None], Identity]
     validate: Callable[["Pipeline", str, list[str]], str | None]
     negotiate: Callable[["Pipeline", str | None, Mapping[str, str]], tuple[int, Any] | None]
@@ -42,7 +43,7 @@ class Pipeline:
 
 
 def _authenticate(p: Pipeline, authorization: str | None) -> Identity:
-    return authenticate(authorization, p.secret, p.org_pattern)
+    return p.verifier(authorization)
 
 
 def _validate(p: Pipeline, appointment_id: str, org_values: list[str]) -> str | None:
@@ -64,12 +65,14 @@ def _lookup(p: Pipeline, org_id: str, appointment_id: str) -> bytes:
 
 def build_pipeline(spec: ApiSpec, dataset: Dataset, secret: str) -> Pipeline:
     """The clean pipeline, as the contract describes it."""
+    org_pattern = spec.parameter_pattern("org_id", "query")
     return Pipeline(
         spec=spec,
         dataset=dataset,
         secret=secret,
-        org_pattern=spec.parameter_pattern("org_id", "query"),
+        org_pattern=org_pattern,
         validator=RequestValidator(spec),
+        verifier=TokenVerifier(secret, org_pattern),
         authenticate=_authenticate,
         validate=_validate,
         negotiate=_negotiate,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
+from typing import Any, Iterable
 
-from flask import Flask, Response, g, request
+from mock_server.wsgi import StartResponse, WsgiApp, collect, wsgi_text
 
 LOGGER_NAME = "mock_server.requests"
 MAX_TARGET = 200
+_CODE = re.compile(rb'"code"\s*:\s*"([A-Z_]{1,40})"')
 
 
 def configure_logging(level: int = logging.INFO) -> logging.Logger:
@@ -24,19 +27,24 @@ def configure_logging(level: int = logging.INFO) -> logging.Logger:
     return logging.getLogger(LOGGER_NAME)
 
 
-def install_request_log(app: Flask) -> None:
-    """Time every request and log it once it has an answer."""
-    logger = configure_logging()
+class RequestLog:
+    """WSGI middleware: times each request and logs it once it has an answer."""
 
-    @app.before_request
-    def _start_clock() -> None:
-        g.started = time.perf_counter()
+    def __init__(self, app: WsgiApp):
+        self.app = app
+        self.logger = configure_logging()
 
-    @app.after_request
-    def _log(response: Response) -> Response:
-        elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        target = request.full_path.rstrip("?") if request.query_string else request.path
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        status, headers, body = collect(self.app, environ)
+        start_response(status, headers)
+        match = _CODE.search(body[:4096])
+        target = wsgi_text(environ.get("PATH_INFO", ""))
+        if environ.get("QUERY_STRING"):
+            target += "?" + environ["QUERY_STRING"]
         if len(target) > MAX_TARGET:
             target = target[:MAX_TARGET] + f"…(+{len(target) - MAX_TARGET} chars)"
-        logger.info("%s %s %s %s %.1fms", request.method, target, response.status_code, g.get("code", "-"), elapsed_ms)
-        return response
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        code = match.group(1).decode() if match else "-"
+        self.logger.info("%s %s %s %s %.1fms", environ.get("REQUEST_METHOD", "?"), target, status.split(" ", 1)[0], code, elapsed_ms)
+        return [body]

@@ -6,7 +6,6 @@ import json
 import threading
 from typing import Any
 
-from flask import Flask
 from gunicorn import util
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import ThreadWorker
@@ -57,37 +56,41 @@ util.write_error = write_envelope_error  # the workers call it through the modul
 
 
 class MockServer(BaseApplication):  # type: ignore[misc]
-    """A gunicorn application that serves an already-built Flask app."""
+    """A gunicorn application that serves an already-built WSGI app (the mock, or the proxy)."""
 
-    def __init__(self, app: Flask, config: MockConfig):
+    def __init__(self, app: Any, config: MockConfig):
         self._app = app
         self._config = config
         super().__init__()
 
     def load_config(self) -> None:
-        threaded = self._config.threads > 1
-        settings: dict[str, Any] = {
-            "bind": f"{self._config.host}:{self._config.port}",
-            "workers": self._config.workers,
-            "threads": self._config.threads,
-            "worker_class": f"mock_server.server.{'EnvelopeThreadWorker' if threaded else 'EnvelopeSyncWorker'}",
-            "accesslog": None,  # the app logs one line per request itself, without headers
-            "errorlog": "-",
-            "loglevel": "warning",
-            "keepalive": 5,
-            "timeout": 30,
-            "graceful_timeout": 5,
-            "limit_request_line": 8190,
-            "limit_request_field_size": 16384 + 64,
-            "proc_name": "ravan-mock",
-        }
-        for key, value in settings.items():
+        for key, value in gunicorn_settings(self._config).items():
             self.cfg.set(key, value)
 
-    def load(self) -> Flask:
+    def load(self) -> Any:
         return self._app
 
 
-def serve(app: Flask, config: MockConfig) -> None:
+def gunicorn_settings(config: MockConfig) -> dict[str, Any]:
+    """The production server settings (the benchmark serves its baseline with the very same ones)."""
+    threaded = config.threads > 1
+    return {
+        "bind": f"{config.host}:{config.port}",
+        "workers": config.workers,
+        "threads": config.threads,
+        "worker_class": f"mock_server.server.{'EnvelopeThreadWorker' if threaded else 'EnvelopeSyncWorker'}",
+        "accesslog": None,  # the app logs one line per request itself, without headers
+        "errorlog": "-",
+        "loglevel": "warning",
+        "keepalive": 5,
+        "timeout": 30,
+        "graceful_timeout": 5,
+        "limit_request_line": 8190,
+        "limit_request_field_size": 16384 + 64,
+        "proc_name": "ravan-mock",
+    }
+
+
+def serve(app: Any, config: MockConfig) -> None:
     """Run the app until interrupted."""
     MockServer(app, config).run()

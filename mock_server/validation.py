@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mock_server.envelope import ApiError
-from mock_server.schemas import openapi_validator
+from mock_server.schemas import draft4_validator
 from mock_server.spec import ApiSpec
 
 
@@ -26,7 +26,7 @@ class RequestValidator:
         self._checks: dict[str, tuple[Any, str]] = {}
         for name, location in (("appointment_id", "path"), ("org_id", "query")):
             schema = spec.parameter_schema(name, location)
-            self._checks[name] = (openapi_validator(schema), describe_constraint(name, schema))
+            self._checks[name] = (draft4_validator(schema), describe_constraint(name, schema))
 
     def check(self, name: str, value: str) -> None:
         """Raise 400 INVALID_REQUEST unless value satisfies the parameter's schema."""

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from contract_tests import checks
-from contract_tests.checks import ALL_RULES, SPEC, ContractViolation, Exchange
+from contract_tests import rules
+from contract_tests.rules import ALL_RULES, SPEC, ContractViolation, Exchange
 from contract_tests.findings import rules_broken
 from mock_server.tokens import mint_token
 
@@ -37,7 +37,7 @@ def edited(body: dict, edit) -> dict:
 
 def test_good_answers_pass_every_rule():
     for good in (exchange(GOOD_200), exchange(GOOD_400, status=400)):
-        checks.check_all(good)
+        rules.check_all(good)
 
 
 BROKEN = {
@@ -58,12 +58,12 @@ BROKEN = {
 
 @pytest.mark.parametrize("rule_name", list(BROKEN))
 def test_each_rule_catches_its_violation_and_names_itself(rule_name):
-    rule = getattr(checks, rule_name)
+    rule = getattr(rules, rule_name)
     with pytest.raises(ContractViolation) as caught:
         rule(BROKEN[rule_name])
     message = str(caught.value)
     assert message.startswith(f"[{rule_name}] ")
-    assert rules_broken(f"E   contract_tests.checks.ContractViolation: {message}") == [rule_name]
+    assert rules_broken(f"E   contract_tests.rules.ContractViolation: {message}") == [rule_name]
     assert TOKEN not in message
 
 
@@ -72,15 +72,15 @@ def test_every_rule_has_a_broken_case():
 
 
 def test_the_organization_rule_uses_the_query_only_for_a_token_without_org():
-    checks.organization_is_the_callers(exchange(GOOD_200, token=mint_token(None), query="org_id=org_sunrise_dental"))
+    rules.organization_is_the_callers(exchange(GOOD_200, token=mint_token(None), query="org_id=org_sunrise_dental"))
     with pytest.raises(ContractViolation):
-        checks.organization_is_the_callers(exchange(GOOD_200, token=mint_token(None), query="org_id=org_northwind_realty"))
+        rules.organization_is_the_callers(exchange(GOOD_200, token=mint_token(None), query="org_id=org_northwind_realty"))
 
 
 def test_patterns_follow_ecma_semantics_not_pythons():
     trailing_newline = edited(GOOD_200, lambda b: b["data"]["appointment"].update(id="kko1gv8tFZe8JjpCpct5tG\n"))
     with pytest.raises(ContractViolation, match="body_matches_response_schema"):
-        checks.body_matches_response_schema(exchange(trailing_newline))
+        rules.body_matches_response_schema(exchange(trailing_newline))
 
 
 def test_rules_broken_reads_schemathesis_and_own_reports():

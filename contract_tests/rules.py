@@ -1,0 +1,346 @@
+"""The contract rules, one small function each, named for the rule it enforces.
+
+Each rule takes an Exchange (one request and its answer) and raises ContractViolation with a message
+that starts with the rule's name. The rules in SCHEMATHESIS_RULES are also registered as schemathesis
+checks (contract_tests/checks.py), so they run on every generated case too; the property tests and the
+validating proxy run ALL_RULES on every answer. Nothing here imports schemathesis.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Mapping
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+from contract_tests.masking import mask_text
+from contract_tests.target import claims_of
+from mock_server.schemas import openapi_validator
+from mock_server.spec import load_spec
+
+SPEC = load_spec()
+STACK_TRACE_MARKERS = (
+    "Traceback (most recent call last)",
+    'File "/',
+    "\tat java.",
+    "\n    at ",
+    "Exception in thread",
+    "node_modules/",
+    "panic: ",
+    "goroutine ",
+)
+HTML_MARKERS = ("<!doctype html", "<html", "<body", "<head>", "<title>")
+
+
+class ContractViolation(AssertionError):
+    """A response broke a rule of the contract."""
+
+
+@dataclass
+class Exchange:
+    """One request and its answer, whatever client sent it."""
+
+    method: str
+    url: str
+    request_headers: Mapping[str, str]
+    status: int
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+    _parsed: Any = field(default=None, init=False, repr=False)
+    _parsed_done: bool = field(default=False, init=False, repr=False)
+
+    @classmethod
+    def from_requests(cls, response: Any) -> "Exchange":
+        """From a requests.Response."""
+        request = response.request
+        return cls(
+            method=request.method,
+            url=request.url,
+            request_headers=dict(request.headers),
+            status=response.status_code,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            body=response.content,
+        )
+
+    @classmethod
+    def from_schemathesis(cls, response: Any) -> "Exchange":
+        """From a schemathesis Response (its headers are lists)."""
+        request = response.request
+        return cls(
+            method=request.method,
+            url=request.url,
+            request_headers=dict(request.headers),
+            status=response.status_code,
+            headers={k.lower(): ", ".join(v) if isinstance(v, list) else v for k, v in response.headers.items()},
+            body=response.content,
+        )
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON, or None when it is not JSON."""
+        if not self._parsed_done:
+            self._parsed_done = True
+            try:
+                self._parsed = json.loads(self.body)
+            except (ValueError, UnicodeDecodeError):
+                self._parsed = None
+        return self._parsed
+
+    @property
+    def path(self) -> str:
+        """The request path, URL-decoded."""
+        return unquote(urlsplit(self.url).path)
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        """The request's query parameters."""
+        return parse_qs(urlsplit(self.url).query, keep_blank_values=True)
+
+    @property
+    def bearer_token(self) -> str | None:
+        """The token the request carried, if any."""
+        value = next((v for k, v in self.request_headers.items() if k.lower() == "authorization"), "")
+        parts = value.split(None, 1)
+        return parts[1].strip() if len(parts) == 2 and parts[0].lower() == "bearer" else None
+
+    @property
+    def is_operation(self) -> bool:
+        """True when the request was the documented method on the documented route."""
+        prefix = SPEC.route_prefix()
+        return self.method.upper() == SPEC.method and self.path.startswith(prefix)
+
+    def describe(self) -> str:
+        """The request and answer in one line, tokens masked."""
+        return mask_text(f"{self.method} {self.url} -> {self.status}: {self.body[:300]!r}")
+
+
+Rule = Callable[[Exchange], None]
+SCHEMATHESIS_RULES: list[Rule] = []
+PROPERTY_ONLY_RULES: list[Rule] = []
+
+
+def rule(*, schemathesis_check: bool = True) -> Callable[[Rule], Rule]:
+    """Register a rule: for the property tests always, and as a schemathesis check unless told not to."""
+
+    def register(func: Rule) -> Rule:
+        (SCHEMATHESIS_RULES if schemathesis_check else PROPERTY_ONLY_RULES).append(func)
+        return func
+
+    return register
+
+
+def violation(func: Rule, exchange: Exchange, what: str) -> ContractViolation:
+    """The failure of a rule, with its name first so a report names the rule."""
+    return ContractViolation(mask_text(f"[{func.__name__}] {what}\n  {exchange.describe()}"))
+
+
+def _appointment(exchange: Exchange) -> dict[str, Any] | None:
+    body = exchange.json
+    if exchange.status != 200 or not isinstance(body, dict):
+        return None
+    data = body.get("data")
+    appointment = data.get("appointment") if isinstance(data, dict) else None
+    return appointment if isinstance(appointment, dict) else None
+
+
+@rule(schemathesis_check=False)
+def status_is_documented(exchange: Exchange) -> None:
+    """The documented operation answers only with documented statuses."""
+    if exchange.is_operation and exchange.status not in SPEC.responses:
+        raise violation(
+            status_is_documented,
+            exchange,
+            f"status {exchange.status} is not documented for {SPEC.method} {SPEC.route}; documented: {SPEC.statuses}",
+        )
+
+
+@rule(schemathesis_check=False)
+def content_type_is_json(exchange: Exchange) -> None:
+    """Every answer is application/json."""
+    content_type = exchange.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise violation(content_type_is_json, exchange, f"Content-Type is {content_type or '(none)'!r}, not application/json")
+
+
+@rule(schemathesis_check=False)
+def body_matches_response_schema(exchange: Exchange) -> None:
+    """The body validates against the schema the spec gives for its status."""
+    response = SPEC.responses.get(exchange.status)
+    if response is None or not exchange.is_operation:
+        return
+    if exchange.json is None and exchange.method.upper() != "HEAD":
+        raise violation(body_matches_response_schema, exchange, "the body is not JSON")
+    if exchange.method.upper() == "HEAD":
+        return
+    errors = sorted(_validator(exchange.status).iter_errors(exchange.json), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        where = ".".join(map(str, errors[0].absolute_path)) or "(body)"
+        raise violation(body_matches_response_schema, exchange, f"{where}: {errors[0].message}")
+
+
+_VALIDATORS: dict[int, Any] = {}
+
+
+def _validator(status: int) -> Any:
+    if status not in _VALIDATORS:
+        _VALIDATORS[status] = openapi_validator(SPEC.responses[status].schema)
+    return _VALIDATORS[status]
+
+
+@rule()
+def no_html_or_stack_trace(exchange: Exchange) -> None:
+    """No answer is an HTML page or carries a stack trace."""
+    text = exchange.body[:65536].decode("utf-8", "replace")
+    lowered = text.lower()
+    for marker in HTML_MARKERS:
+        if marker in lowered:
+            raise violation(no_html_or_stack_trace, exchange, f"the body is HTML (found {marker!r})")
+    for marker in STACK_TRACE_MARKERS:
+        if marker in text:
+            raise violation(no_html_or_stack_trace, exchange, f"the body carries a stack trace (found {marker.strip()!r})")
+
+
+@rule()
+def token_is_not_echoed(exchange: Exchange) -> None:
+    """No answer repeats the bearer token, or its signature."""
+    token = exchange.bearer_token
+    if not token or len(token) < 16:
+        return
+    text = exchange.body.decode("utf-8", "replace") + " ".join(exchange.headers.values())
+    signature = token.rsplit(".", 1)[-1]
+    if token in text or (len(signature) >= 16 and signature in text):
+        raise violation(token_is_not_echoed, exchange, "the answer repeats the bearer token")
+
+
+@rule()
+def success_flag_matches_status(exchange: Exchange) -> None:
+    """`success` is true exactly on 2xx answers."""
+    body = exchange.json
+    if not isinstance(body, dict) or "success" not in body:
+        return  # a missing field is the schema check's to report
+    expected = 200 <= exchange.status < 300
+    if body["success"] is not expected:
+        raise violation(success_flag_matches_status, exchange, f"success is {body['success']!r} on a {exchange.status} answer; expected {expected}")
+
+
+@rule()
+def status_matches_error_code(exchange: Exchange) -> None:
+    """An error's `code` is one the spec pairs with the answer's HTTP status."""
+    body = exchange.json
+    if exchange.status < 300 or not isinstance(body, dict) or not isinstance(body.get("code"), str):
+        return
+    code = body["code"]
+    documented = SPEC.responses.get(exchange.status)
+    if documented is None:
+        return  # undocumented statuses are status_is_documented's (and schemathesis') to report
+    if code not in documented.codes:
+        try:
+            where = f"the spec pairs {code} with status {SPEC.status_for_code(code)}"
+        except Exception:
+            where = f"{code} is not a documented code"
+        raise violation(
+            status_matches_error_code,
+            exchange,
+            f"status {exchange.status} carries code {code}, but {where}; status {exchange.status} carries {', '.join(documented.codes)}",
+        )
+
+
+@rule()
+def message_is_not_empty(exchange: Exchange) -> None:
+    """Every JSON answer has a non-empty human-readable `message`."""
+    body = exchange.json
+    if isinstance(body, dict) and "message" in body:
+        message = body["message"]
+        if not isinstance(message, str) or not message.strip():
+            raise violation(message_is_not_empty, exchange, f"message is {message!r}")
+
+
+@rule()
+def data_echoes_the_appointment(exchange: Exchange) -> None:
+    """`data.org_id` and `data.agent_id` equal the appointment's organization_id and agent_id."""
+    appointment = _appointment(exchange)
+    if appointment is None:
+        return
+    data = exchange.json["data"]
+    for outer, inner in (("org_id", "organization_id"), ("agent_id", "agent_id")):
+        if data.get(outer) != appointment.get(inner):
+            raise violation(
+                data_echoes_the_appointment,
+                exchange,
+                f"data.{outer} is {data.get(outer)!r} but data.appointment.{inner} is {appointment.get(inner)!r}",
+            )
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+@rule()
+def end_time_is_after_appointment_time(exchange: Exchange) -> None:
+    """An appointment ends after it starts."""
+    appointment = _appointment(exchange)
+    if appointment is None:
+        return
+    start, end = _time(appointment.get("appointment_time")), _time(appointment.get("end_time"))
+    if start and end and end <= start:
+        raise violation(
+            end_time_is_after_appointment_time,
+            exchange,
+            f"end_time {appointment['end_time']} is not after appointment_time {appointment['appointment_time']}",
+        )
+
+
+@rule()
+def appointment_is_the_one_asked_for(exchange: Exchange) -> None:
+    """A 200 answer returns the booking whose UID was in the path."""
+    appointment = _appointment(exchange)
+    if appointment is None or not exchange.is_operation:
+        return
+    asked = exchange.path[len(SPEC.route_prefix()):]
+    if appointment.get("id") != asked:
+        raise violation(appointment_is_the_one_asked_for, exchange, f"asked for {asked!r}, got appointment {appointment.get('id')!r}")
+
+
+@rule()
+def organization_is_the_callers(exchange: Exchange) -> None:
+    """A 200 answer belongs to the token's organization, or, for a token without one, to the org_id query."""
+    appointment = _appointment(exchange)
+    token = exchange.bearer_token
+    if appointment is None or token is None:
+        return
+    claim = claims_of(token).get("org_id")
+    expected = claim if isinstance(claim, str) else (exchange.query.get("org_id") or [None])[0]
+    if expected is not None and appointment.get("organization_id") != expected:
+        source = "the token's org_id claim" if isinstance(claim, str) else "the org_id query"
+        raise violation(
+            organization_is_the_callers,
+            exchange,
+            f"returned organization {appointment.get('organization_id')!r}, but {source} is {expected!r}",
+        )
+
+
+ALL_RULES: list[Rule] = [*PROPERTY_ONLY_RULES, *SCHEMATHESIS_RULES]
+
+
+def check_all(exchange: Exchange, rules: list[Rule] | None = None) -> None:
+    """Run every rule on one exchange; the first broken rule raises."""
+    for func in rules or ALL_RULES:
+        func(exchange)
+
+
+def violations(exchange: Exchange, rules: list[Rule] | None = None) -> list[ContractViolation]:
+    """Every rule the exchange breaks (the proxy reports them all, not only the first)."""
+    found = []
+    for func in rules or ALL_RULES:
+        try:
+            func(exchange)
+        except ContractViolation as exc:
+            found.append(exc)
+    return found

@@ -1,0 +1,70 @@
+"""`python -m mock_server proxy --upstream URL`: forward requests unchanged, check every answer.
+
+Like Prism's proxy mode, but the answers are checked with this project's rules (contract_tests/rules.py):
+the schema of each documented status plus the custom rules (code per status, success flag, echoes, times,
+tenant, token echo, HTML or stack traces). Each violation is logged with the rule it breaks, and every
+answer carries `X-Contract-Conformance: pass` or `fail; rules=<names>`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Iterable
+
+import requests
+
+from contract_tests.masking import mask_text
+from contract_tests.rules import Exchange, violations
+from mock_server.wsgi import StartResponse, status_line
+
+log = logging.getLogger("mock_server.proxy")
+HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers", "transfer-encoding", "upgrade", "host", "content-length", "content-encoding"}
+CONFORMANCE_HEADER = "X-Contract-Conformance"
+MAX_BODY = 8 * 1024 * 1024
+
+
+class ValidatingProxy:
+    """WSGI app that forwards each request to the upstream and checks the answer against the contract."""
+
+    def __init__(self, upstream: str, timeout: float = 30.0):
+        self.upstream = upstream.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.trust_env = False
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        target = environ.get("RAW_URI") or environ.get("PATH_INFO", "/")
+        if "RAW_URI" not in environ and environ.get("QUERY_STRING"):
+            target += "?" + environ["QUERY_STRING"]
+        headers = {
+            key[5:].replace("_", "-").title(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_") and key[5:].replace("_", "-").lower() not in HOP_BY_HOP
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(min(length, MAX_BODY)) if length else None
+        url = self.upstream + target
+        try:
+            upstream = self.session.request(method, url, headers=headers, data=body, allow_redirects=False, timeout=self.timeout)
+        except requests.RequestException as exc:
+            log.error("PROXY %s %s: upstream unreachable: %s", method, target[:200], type(exc).__name__)
+            payload = b'{"success":false,"message":"The upstream server did not answer the proxy","code":"INTERNAL_ERROR"}'
+            start_response("502 Bad Gateway", [("Content-Type", "application/json"), ("Content-Length", str(len(payload))), (CONFORMANCE_HEADER, "fail; rules=server_is_available")])
+            return [payload]
+        exchange = Exchange(method, url, headers, upstream.status_code, {k.lower(): v for k, v in upstream.headers.items()}, upstream.content)
+        broken = violations(exchange)
+        if broken:
+            names = [str(v).split("]", 1)[0].lstrip("[") for v in broken]
+            verdict = f"fail; rules={','.join(names)}"
+            for violation in broken:
+                log.warning("PROXY %s %s -> %s VIOLATES %s", method, target[:200], upstream.status_code, mask_text(str(violation).splitlines()[0]))
+        else:
+            verdict = "pass"
+            log.info("PROXY %s %s -> %s conforms", method, target[:200], upstream.status_code)
+        out_headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
+        out_headers += [("Content-Length", str(len(upstream.content))), (CONFORMANCE_HEADER, verdict)]
+        start_response(status_line(upstream.status_code), out_headers)
+        return [] if method == "HEAD" else [upstream.content]

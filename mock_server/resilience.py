@@ -1,0 +1,95 @@
+"""Client resilience options: added latency and a rate of injected documented errors.
+
+Set for the whole server (--latency, --error-rate) or per request (`Prefer: latency=300`,
+`Prefer: latency=100-500, error-rate=0.5`). They act where Prefer acts: after authentication and
+validation, so a bad request still gets its own error. An explicit `Prefer: code=` or `example=` wins
+over an injected error; latency applies to every answer of the pipeline.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from dataclasses import dataclass, replace
+from typing import Any, Mapping
+
+from mock_server.envelope import ApiError
+from mock_server.pipeline import Pipeline
+
+MAX_LATENCY_MS = 30_000
+INJECTED_CODES = ("CALCOM_API_ERROR", "INTERNAL_ERROR")
+_LATENCY = re.compile(r"^\s*(\d{1,5})(?:\s*-\s*(\d{1,5}))?\s*$")
+_PREFER_ITEM = re.compile(r"\s*(latency|error-rate)\s*=\s*\"?([^\",;]*)\"?\s*", re.IGNORECASE)
+
+
+def parse_latency(text: str) -> tuple[int, int]:
+    """'250' or '100-500' (milliseconds) as (low, high); ValueError when malformed or above 30 s."""
+    match = _LATENCY.match(text)
+    if not match:
+        raise ValueError(f"latency must be milliseconds, e.g. 250 or 100-500, got {text!r}")
+    low = int(match.group(1))
+    high = int(match.group(2) or low)
+    if high < low or high > MAX_LATENCY_MS:
+        raise ValueError(f"latency must be a range low-high of at most {MAX_LATENCY_MS} ms, got {text!r}")
+    return low, high
+
+
+def parse_error_rate(text: str) -> float:
+    """A fraction from 0 to 1; ValueError otherwise."""
+    try:
+        rate = float(text)
+    except ValueError:
+        raise ValueError(f"error rate must be a number from 0 to 1, got {text!r}") from None
+    if not 0 <= rate <= 1:
+        raise ValueError(f"error rate must be from 0 to 1, got {text!r}")
+    return rate
+
+
+@dataclass(frozen=True)
+class Resilience:
+    """The server-wide settings (per-request Prefer values override them)."""
+
+    latency: tuple[int, int] | None = None
+    error_rate: float = 0.0
+
+
+def _preferences(prefer: str | None) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for item in re.split(r"[,;]", prefer or ""):
+        match = _PREFER_ITEM.fullmatch(item)
+        if match:
+            found[match.group(1).lower()] = match.group(2).strip()
+    return found
+
+
+def with_resilience(pipeline: Pipeline, settings: Resilience, rng: random.Random | None = None) -> Pipeline:
+    """The pipeline with its negotiate step able to delay answers and inject documented errors."""
+    clean = pipeline.negotiate
+    chance = rng or random.Random()
+    injected = []
+    for code in INJECTED_CODES:
+        status = pipeline.spec.status_for_code(code)
+        body = next((ex for ex in pipeline.spec.responses[status].examples.values() if ex.get("code") == code), None)
+        if body is not None:
+            injected.append((status, body))
+
+    def negotiate(p: Pipeline, prefer: str | None, query: Mapping[str, str]) -> tuple[int, Any] | None:
+        asked = _preferences(prefer) if prefer else {}
+        latency, rate = settings.latency, settings.error_rate
+        try:
+            if "latency" in asked:
+                latency = parse_latency(asked["latency"])
+            if "error-rate" in asked:
+                rate = parse_error_rate(asked["error-rate"])
+        except ValueError as exc:
+            raise ApiError("INVALID_REQUEST", f"Prefer: {exc}") from None
+        if latency:
+            time.sleep(chance.uniform(*latency) / 1000)
+        forced = clean(p, prefer, query)
+        if forced is None and rate and injected and chance.random() < rate:
+            return chance.choice(injected)
+        return forced
+
+    return replace(pipeline, negotiate=negotiate)
+

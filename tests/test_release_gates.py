@@ -1,0 +1,214 @@
+"""Release gates: the staging workflow, the human report, the spec-change gate and the validating proxy."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from werkzeug.test import Client
+
+from contract_tests.breaking import compare, main as breaking_main
+from contract_tests.settings import VARIABLES
+from mock_server.launcher import MockProcess
+from mock_server.proxy import CONFORMANCE_HEADER, ValidatingProxy
+from mock_server.tokens import mint_token
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOW = ROOT / ".github" / "workflows" / "contract-staging.yml"
+KNOWN = "kko1gv8tFZe8JjpCpct5tG"
+
+
+# --- the staging workflow ---------------------------------------------------------------------------
+
+
+def test_the_workflow_parses_and_runs_nightly_and_on_demand():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    triggers = workflow[True] if True in workflow else workflow["on"]  # YAML 1.1 reads `on` as true
+    assert "schedule" in triggers and "workflow_dispatch" in triggers
+
+
+def test_the_workflow_names_only_targets_and_variables_that_exist():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    makefile = (ROOT / "Makefile").read_text()
+    targets = set(re.findall(r"^([a-z-]+):", makefile, re.MULTILINE))
+    steps = workflow["jobs"]["contract"]["steps"]
+    runs = " ".join(step.get("run", "") for step in steps)
+    used_targets = set(re.findall(r"\bmake ([a-z-]+)", runs))
+    assert used_targets and used_targets <= targets, used_targets - targets
+    env = next(step["env"] for step in steps if "make contract" in step.get("run", ""))
+    contract_vars = {name for name in env if name.startswith("CONTRACT_")}
+    assert "CONTRACT_BASE_URL" in contract_vars and "CONTRACT_TOKEN" in contract_vars
+    assert contract_vars <= set(VARIABLES), contract_vars - set(VARIABLES)
+    for name, value in env.items():
+        secret = re.search(r"secrets\.(\w+)", str(value))
+        assert secret is None or secret.group(1) == name, f"{name} reads secret {secret.group(1)}"
+
+
+def test_the_workflow_uploads_the_reports_and_writes_the_summary():
+    text = WORKFLOW.read_text()
+    assert "reports/contract-junit.xml" in text and "reports/contract-report.md" in text
+    assert "GITHUB_STEP_SUMMARY" in text and "actions/upload-artifact" in text
+
+
+# --- the human report -------------------------------------------------------------------------------
+
+
+def run_contract(tmp_path: Path, mock_args: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    report = tmp_path / "report.md"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTRACT_")}
+    env.update(CONTRACT_MOCK_ARGS=mock_args, CONTRACT_SEED="11", CONTRACT_MAX_EXAMPLES="20")
+    command = [sys.executable, "-m", "pytest", "contract_tests", "-q", "-p", "no:cacheprovider", f"--contract-report={report}"]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return result, report.read_text()
+
+
+def test_a_red_report_names_the_rule_the_request_and_a_masked_reproduction(tmp_path):
+    result, report = run_contract(tmp_path, "--workers 1 --fault org_id_echo_mismatch")
+    assert result.returncode == 1
+    assert report.startswith("# Contract report: RED")
+    assert "| `data_echoes_the_appointment` | **broken** in" in report
+    assert "CONTRACT_SEED=11" in report and "sha256" in report
+    assert "- request: `GET http" in report and "curl " in report
+    assert not re.search(r"eyJ[\w-]{10,}\.[\w-]{10,}\.[\w-]{10,}", report), "a token was printed in full"
+
+
+def test_a_green_report_lists_every_rule_as_held(tmp_path):
+    result, report = run_contract(tmp_path, "--workers 1")
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert report.startswith("# Contract report: GREEN")
+    assert "| `organization_is_the_callers` | held |" in report and "**FAILED**" not in report
+
+
+# --- the spec-change gate ---------------------------------------------------------------------------
+
+SPEC = yaml.safe_load((ROOT / "openapi.yaml").read_text())
+OPERATION = ("paths", "/api/v1/calcom/appointments/{appointment_id}", "get")
+
+
+def _operation(spec: dict) -> dict:
+    return spec[OPERATION[0]][OPERATION[1]][OPERATION[2]]
+
+
+def _schemas(spec: dict) -> dict:
+    return spec["components"]["schemas"]
+
+
+def remove_field(spec):
+    _schemas(spec)["Appointment"]["required"].remove("contact_phone")
+    del _schemas(spec)["Appointment"]["properties"]["contact_phone"]
+
+
+def rename_field(spec):
+    remove_field(spec)
+    _schemas(spec)["Appointment"]["required"].append("phone")
+    _schemas(spec)["Appointment"]["properties"]["phone"] = {"type": "string"}
+
+
+def narrow_type(spec):
+    _schemas(spec)["Appointment"]["properties"]["contact_phone"] = {"type": "integer"}
+
+
+def add_optional_field(spec):
+    _schemas(spec)["Appointment"]["properties"]["location"] = {"type": "string"}
+
+
+def new_required_query(spec):
+    _operation(spec)["parameters"].append({"name": "region", "in": "query", "required": True, "schema": {"type": "string"}})
+
+
+def new_optional_query(spec):
+    _operation(spec)["parameters"].append({"name": "expand", "in": "query", "required": False, "schema": {"type": "string"}})
+
+
+def remove_response(spec):
+    del _operation(spec)["responses"]["500"]
+
+
+def move_code(spec):
+    _schemas(spec)["CalcomApiError"]["allOf"][1]["properties"]["code"]["enum"] = ["INTERNAL_ERROR"]
+    _schemas(spec)["InternalError"]["allOf"][1]["properties"]["code"]["enum"] = ["INTERNAL_ERROR", "CALCOM_API_ERROR"]
+
+
+def remove_code(spec):
+    _schemas(spec)["BadRequestError"]["allOf"][1]["properties"]["code"]["enum"] = ["INVALID_REQUEST"]
+
+
+def describe_more(spec):
+    _operation(spec)["description"] += "\nMore words for people."
+
+
+CHANGES = {
+    "no change": (lambda spec: None, False, None),
+    "wording only": (describe_more, False, None),
+    "optional response field added": (add_optional_field, False, None),
+    "optional query parameter added": (new_optional_query, False, None),
+    "response field removed": (remove_field, True, "response.body.scope.add"),
+    "response field renamed": (rename_field, True, "response.body.scope"),
+    "response field type narrowed": (narrow_type, True, "response.body.scope"),
+    "required query parameter added": (new_required_query, True, "parameter.added"),
+    "optional query parameter made required": (lambda spec: _operation(spec)["parameters"][1].update(required=True), True, "parameter.became-required"),
+    "id pattern narrowed": (lambda spec: _operation(spec)["parameters"][0]["schema"].update(pattern="^[A-Za-z0-9]{22}$"), True, "parameter.pattern-changed"),
+    "org_id maxLength narrowed": (lambda spec: _operation(spec)["parameters"][1]["schema"].update(maxLength=36), True, "parameter.length-narrowed"),
+    "documented response removed": (remove_response, True, "response.removed"),
+    "code moved to another status": (move_code, True, "error-code.status-changed"),
+    "code removed": (remove_code, True, "error-code.removed"),
+}
+
+
+@pytest.mark.parametrize("mutate,breaking,rule", list(CHANGES.values()), ids=list(CHANGES))
+def test_the_gate_tells_breaking_from_additive_changes(tmp_path, mutate, breaking, rule):
+    new = copy.deepcopy(SPEC)
+    mutate(new)
+    new_path = tmp_path / "new.yaml"
+    new_path.write_text(yaml.safe_dump(new, sort_keys=False))
+    changes = compare(ROOT / "openapi.yaml", new_path)
+    found = [c for c in changes if c.breaking]
+    assert bool(found) == breaking, [c.line() for c in changes]
+    if rule:
+        assert any(rule in c.rule for c in found), [c.line() for c in changes]
+
+
+def test_the_gate_against_head_passes(capsys):
+    assert breaking_main(["--base", "HEAD"]) in (0, 1)  # the working copy may hold a change under review
+    assert "openapi.yaml against HEAD" in capsys.readouterr().out
+
+
+def test_an_unknown_ref_is_a_clear_error():
+    with pytest.raises(SystemExit, match="cannot read openapi.yaml at 'no-such-ref'"):
+        breaking_main(["--base", "no-such-ref"])
+
+
+# --- the validating proxy ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fault,verdict", [(None, "pass"), ("missing_field", "fail; rules=body_matches_response_schema")])
+def test_the_proxy_forwards_and_reports_conformance(caplog, fault, verdict):
+    args = ["--workers", "1", "--quiet"] + (["--fault", fault] if fault else [])
+    with MockProcess(*args) as upstream:
+        proxy = Client(ValidatingProxy(upstream.base_url))
+        proxy_log = logging.getLogger("mock_server.proxy")
+        proxy_log.addHandler(caplog.handler)  # the mock's logger does not propagate to the root
+        try:
+            with caplog.at_level(logging.INFO, logger="mock_server.proxy"):
+                response = proxy.get(f"/api/v1/calcom/appointments/{KNOWN}", headers={"Authorization": f"Bearer {mint_token()}"})
+        finally:
+            proxy_log.removeHandler(caplog.handler)
+    assert response.status_code == 200
+    assert response.headers[CONFORMANCE_HEADER] == verdict
+    assert response.get_json()["data"]["appointment"]["id"] == KNOWN
+    if fault:
+        assert "VIOLATES [body_matches_response_schema]" in caplog.text
+    else:
+        assert "conforms" in caplog.text
+
+
+def test_the_proxy_reports_an_unreachable_upstream():
+    response = Client(ValidatingProxy("http://127.0.0.1:9", timeout=2)).get(f"/api/v1/calcom/appointments/{KNOWN}")
+    assert response.status_code == 502 and response.headers[CONFORMANCE_HEADER].startswith("fail")
