@@ -11,7 +11,7 @@ from contract_tests.rules import SCHEMATHESIS_RULES, Exchange, Rule
 
 def _as_schemathesis_check(func: Rule) -> Callable[..., None]:
     def check(ctx: Any, response: Any, case: Any) -> None:
-        func(Exchange.from_schemathesis(response))
+        func(Exchange.from_response(response))
 
     check.__name__ = func.__name__
     check.__doc__ = func.__doc__

@@ -38,7 +38,7 @@ class ApiClient:
             all_headers["Authorization"] = f"Bearer {token or self.target.token}"
         params = [("org_id", value) for value in ([org_id] if isinstance(org_id, str) else org_id or [])]
         response = self.session.get(url, headers=all_headers, params=params)
-        exchange = Exchange.from_requests(response)
+        exchange = Exchange.from_response(response)
         try:
             check_all(exchange)
         except ContractViolation as exc:

@@ -52,21 +52,8 @@ class Exchange:
     _parsed_done: bool = field(default=False, init=False, repr=False)
 
     @classmethod
-    def from_requests(cls, response: Any) -> "Exchange":
-        """From a requests.Response."""
-        request = response.request
-        return cls(
-            method=request.method,
-            url=request.url,
-            request_headers=dict(request.headers),
-            status=response.status_code,
-            headers={k.lower(): v for k, v in response.headers.items()},
-            body=response.content,
-        )
-
-    @classmethod
-    def from_schemathesis(cls, response: Any) -> "Exchange":
-        """From a schemathesis Response (its headers are lists)."""
+    def from_response(cls, response: Any) -> "Exchange":
+        """From a requests.Response or a schemathesis Response (whose header values are lists)."""
         request = response.request
         return cls(
             method=request.method,
