@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from mock_server.envelope import ApiError
-from mock_server.spec import ApiSpec
+from mock_server.spec import ApiSpec, SpecError
 
 _PREFERENCE = re.compile(r"\s*(code|example)\s*=\s*\"?([^\",;\s]*)\"?\s*", re.IGNORECASE)
 
@@ -60,9 +60,10 @@ def forced_response(spec: ApiSpec, preference: Preference) -> tuple[int, Any]:
             f"Prefer example={preference.example} is not an example of response {response.status}. "
             f"Documented examples by status: {_catalogue(spec)}",
         )
-    for status, names in spec.example_names().items():
-        if preference.example in names:
-            return status, spec.responses[status].examples[preference.example]
+    try:
+        return spec.example(str(preference.example))
+    except SpecError:
+        pass
     raise ApiError(
         "INVALID_REQUEST",
         f"Prefer example={preference.example} is not a documented example. Documented examples by status: {_catalogue(spec)}",
