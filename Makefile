@@ -36,7 +36,7 @@ $(STAMP): pyproject.toml
 
 $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is needed for Prism and Spectral: install Node.js 20+" >&2; exit 1; }
-	@echo "Installing the pinned Node tools (Prism, Spectral) into node_modules/ ..."
+	@echo "Installing the pinned Node tools (Prism, Spectral, openapi-diff) into node_modules/ ..."
 	@SCARF_ANALYTICS=false npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $(NODE_STAMP)
 
