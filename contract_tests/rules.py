@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from contract_tests.masking import mask_text
 from contract_tests.target import claims_of
 from mock_server.schemas import openapi_validator
-from mock_server.spec import load_spec
+from mock_server.spec import SpecError, load_spec
 
 SPEC = load_spec()
 STACK_TRACE_MARKERS = (
@@ -225,7 +225,7 @@ def status_matches_error_code(exchange: Exchange) -> None:
     if code not in documented.codes:
         try:
             where = f"the spec pairs {code} with status {SPEC.status_for_code(code)}"
-        except Exception:
+        except SpecError:
             where = f"{code} is not a documented code"
         raise violation(
             status_matches_error_code,
