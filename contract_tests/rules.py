@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from contract_tests.masking import mask_text
 from contract_tests.target import claims_of
-from mock_server.schemas import openapi_validator
+from contract_tests.schemas import openapi_validator
 from mock_server.spec import SpecError, load_spec
 
 SPEC = load_spec()

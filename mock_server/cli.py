@@ -91,16 +91,15 @@ def serve_command(argv: list[str]) -> int:
         latency=args.latency or None,
         error_rate=args.error_rate,
     )
-    from mock_server.app import create_app
+    from mock_server.app import create_served_app
     from mock_server.server import serve
 
     try:
-        app = create_app(config)
+        app, parts = create_served_app(config)
     except (FixturesError, SpecError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    info = app.extensions["mock"]
-    dataset, spec = info["dataset"], info["spec"]
+    dataset, spec = parts.dataset, parts.spec
     bookings = sum(len(org.bookings) for org in dataset.organizations.values())
     print(
         f"Ravan mock: {spec.method} {spec.route} on http://{config.host}:{config.port} "

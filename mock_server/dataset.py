@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
-from mock_server.schemas import draft4_validator
-from mock_server.spec import ApiSpec
+from mock_server.schemas import draft4_validator, error_path
+from mock_server.spec import ApiSpec, read_yaml
 
 CALCOM_STATES = ("connected", "not_connected", "calcom_error", "internal_error")
 APPOINTMENT_INPUT_FIELDS = (
@@ -101,10 +101,10 @@ def _fail(source: Path, where: str, message: str) -> FixturesError:
 
 def _check(validator: Any, instance: Any, source: Path, prefix: str) -> None:
     """Raise FixturesError for the first schema violation, naming its field below prefix."""
-    errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in error_path(e)])
     if errors:
         error = errors[0]
-        where = _where(error.absolute_path)
+        where = _where(error_path(error))
         if prefix:
             where = prefix if where == "(top level)" else f"{prefix}{'' if where.startswith('[') else '.'}{where}"
         raise _fail(source, where, error.message)
@@ -132,7 +132,7 @@ def load_dataset(path: Path, spec: ApiSpec) -> Dataset:
     """Read, validate and index a fixtures file; raise FixturesError naming the file and field."""
     source = Path(path)
     try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+        raw = read_yaml(source.read_text(encoding="utf-8"))
     except OSError as exc:
         raise FixturesError(f"{source}: cannot read the fixtures file: {exc.strerror}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

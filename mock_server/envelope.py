@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
-
-from flask import Response
-
-JSON = "application/json"
 
 
 class ApiError(Exception):
@@ -25,11 +20,3 @@ def error_body(code: str, message: str) -> dict[str, Any]:
     """The error envelope: {success: false, message, code}."""
     return {"success": False, "message": message, "code": code}
 
-
-def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    """A compact JSON response."""
-    payload = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-    response = Response(payload, status=status, mimetype=JSON)
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response

@@ -38,6 +38,10 @@ class ServerProcess:
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self.startup_seconds = 0.0
+        # what "ready" means: any HTTP answer to this request (the benchmark asks the operation itself)
+        self.ready_path = "/"
+        self.ready_headers: dict[str, str] = {}
+        self.poll_interval = 0.05
         self._log = tempfile.NamedTemporaryFile(prefix=f"{self.name}-", suffix=".log", delete=False)
 
     @property
@@ -80,12 +84,13 @@ class ServerProcess:
             if self.process.poll() is not None:
                 return False
             try:
-                urllib.request.urlopen(f"{self.base_url}/", timeout=1).close()
+                probe = urllib.request.Request(self.base_url + self.ready_path, headers=self.ready_headers)
+                urllib.request.urlopen(probe, timeout=1).close()
                 return True
             except urllib.error.HTTPError:
                 return True  # any HTTP answer (a 404 envelope) means it serves
             except OSError:
-                time.sleep(0.05)
+                time.sleep(self.poll_interval)
         return False
 
     def stop(self) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from mock_server.envelope import ApiError
 from mock_server.spec import ApiSpec, SpecError
+from mock_server.wsgi import Query
 
 _PREFERENCE = re.compile(r"\s*(code|example)\s*=\s*\"?([^\",;\s]*)\"?\s*", re.IGNORECASE)
 
@@ -20,7 +21,7 @@ class Preference:
     example: str | None = None
 
 
-def parse_preference(prefer_header: str | None, query: Mapping[str, str]) -> Preference | None:
+def parse_preference(prefer_header: str | None, query: Query) -> Preference | None:
     """Read `Prefer: code=502, example=x` and the `__code` / `__example` query twins (which win)."""
     found: dict[str, str] = {}
     if prefer_header:
@@ -29,8 +30,9 @@ def parse_preference(prefer_header: str | None, query: Mapping[str, str]) -> Pre
             if match:
                 found[match.group(1).lower()] = match.group(2)
     for name in ("code", "example"):
-        if f"__{name}" in query:
-            found[name] = query[f"__{name}"]
+        values = query.get(f"__{name}")
+        if values:
+            found[name] = values[0]
     if not found:
         return None
     return Preference(code=found.get("code"), example=found.get("example"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from mock_server.auth import Identity, TokenVerifier
 from mock_server.bookings import lookup_booking
@@ -13,6 +13,7 @@ from mock_server.negotiation import forced_response, parse_preference
 from mock_server.organization import resolve_organization
 from mock_server.spec import ApiSpec
 from mock_server.validation import RequestValidator
+from mock_server.wsgi import Query
 
 
 @dataclass(frozen=True)
@@ -27,14 +28,14 @@ class Pipeline:
     verifier: TokenVerifier
     authenticate: Callable[["Pipeline", str | None], Identity]
     validate: Callable[["Pipeline", str, list[str]], str | None]
-    negotiate: Callable[["Pipeline", str | None, Mapping[str, str]], tuple[int, Any] | None]
+    negotiate: Callable[["Pipeline", str | None, Query], tuple[int, Any] | None]
     resolve_organization: Callable[["Pipeline", Identity, str | None], str]
     lookup: Callable[["Pipeline", str, str], bytes]
 
-    def handle(self, appointment_id: str, authorization: str | None, query: Any, prefer: str | None) -> tuple[int, Any]:
+    def handle(self, appointment_id: str, authorization: str | None, query: Query, prefer: str | None) -> tuple[int, Any]:
         """Run every step for one request; errors travel as ApiError."""
         identity = self.authenticate(self, authorization)
-        query_org = self.validate(self, appointment_id, query.getlist("org_id"))
+        query_org = self.validate(self, appointment_id, list(query.get("org_id", ())))
         forced = self.negotiate(self, prefer, query)
         if forced is not None:
             return forced
@@ -50,7 +51,7 @@ def _validate(p: Pipeline, appointment_id: str, org_values: list[str]) -> str | 
     return p.validator.validate(appointment_id, org_values)
 
 
-def _negotiate(p: Pipeline, prefer: str | None, query: Mapping[str, str]) -> tuple[int, Any] | None:
+def _negotiate(p: Pipeline, prefer: str | None, query: Query) -> tuple[int, Any] | None:
     preference = parse_preference(prefer, query)
     return None if preference is None else forced_response(p.spec, preference)
 

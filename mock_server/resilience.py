@@ -12,10 +12,11 @@ import random
 import re
 import time
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Any
 
 from mock_server.envelope import ApiError
 from mock_server.pipeline import Pipeline
+from mock_server.wsgi import Query
 
 MAX_LATENCY_MS = 30_000
 INJECTED_CODES = ("CALCOM_API_ERROR", "INTERNAL_ERROR")
@@ -74,7 +75,7 @@ def with_resilience(pipeline: Pipeline, settings: Resilience, rng: random.Random
         if body is not None:
             injected.append((status, body))
 
-    def negotiate(p: Pipeline, prefer: str | None, query: Mapping[str, str]) -> tuple[int, Any] | None:
+    def negotiate(p: Pipeline, prefer: str | None, query: Query) -> tuple[int, Any] | None:
         asked = _preferences(prefer) if prefer else {}
         latency, rate = settings.latency, settings.error_rate
         try:

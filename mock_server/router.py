@@ -10,13 +10,10 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any, Iterable
-from urllib.parse import parse_qsl
-
-from werkzeug.datastructures import MultiDict
 
 from mock_server.envelope import ApiError, error_body
 from mock_server.pipeline import Pipeline
-from mock_server.wsgi import JSON_TYPE, StartResponse, WsgiApp, status_line, wsgi_text
+from mock_server.wsgi import JSON_TYPE, StartResponse, WsgiApp, parse_query, status_line, wsgi_text
 
 log = logging.getLogger("mock_server")
 SAFE_METHODS = ("GET", "HEAD")
@@ -48,7 +45,7 @@ class OperationRouter:
             status, body = self.pipeline.handle(
                 appointment_id,
                 environ.get("HTTP_AUTHORIZATION"),
-                _query(environ.get("QUERY_STRING", "")),
+                parse_query(environ.get("QUERY_STRING", "")),
                 environ.get("HTTP_PREFER"),
             )
             return self._answer(start_response, method, status, body)
@@ -67,9 +64,3 @@ class OperationRouter:
         start_response(status_line(status), headers)
         return [] if method == "HEAD" else [payload]
 
-
-def _query(query_string: str) -> MultiDict[str, str]:
-    """The query parameters, decoded as Werkzeug decodes them."""
-    if not query_string:
-        return MultiDict()
-    return MultiDict(parse_qsl(wsgi_text(query_string), keep_blank_values=True))

@@ -18,6 +18,16 @@ SPEC_ENV_VAR = "MOCK_SPEC"
 OPERATION_ID = "getAppointment"
 
 
+# libyaml's parser when PyYAML was built with it: about ten times faster than the pure-Python one,
+# which matters for the mock's time to first answer.
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(text: str | bytes) -> Any:
+    """Parse YAML with the safe loader (plain data only), in C when available."""
+    return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
+
+
 class SpecError(RuntimeError):
     """openapi.yaml is missing, unreadable or lacks something the project relies on."""
 
@@ -137,7 +147,7 @@ def _build(path: Path) -> ApiSpec:
     except OSError as exc:
         raise SpecError(f"cannot read the OpenAPI spec {path}: {exc.strerror}") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = read_yaml(text)
     except yaml.YAMLError as exc:
         raise SpecError(f"{path} is not valid YAML: {exc}") from None
     if not isinstance(raw, dict) or "paths" not in raw:

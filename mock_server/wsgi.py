@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from http import HTTPStatus
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
+from urllib.parse import parse_qs
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 JSON_TYPE = "application/json"
+Query = Mapping[str, list[str]]  # every value of each query parameter, in request order
 
 
 def status_line(status: int) -> str:
@@ -21,6 +24,11 @@ def status_line(status: int) -> str:
 def wsgi_text(value: str) -> str:
     """A WSGI environ string (bytes decoded as latin-1) read as UTF-8, as Werkzeug reads it."""
     return value.encode("latin-1").decode("utf-8", "replace")
+
+
+def parse_query(query_string: str) -> dict[str, list[str]]:
+    """The query parameters of a WSGI QUERY_STRING, blank values kept, decoded as UTF-8."""
+    return parse_qs(wsgi_text(query_string), keep_blank_values=True) if query_string else {}
 
 
 def collect(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -39,3 +47,21 @@ def collect(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str,
         if close is not None:
             close()
     return captured["status"], captured["headers"], body
+
+
+class LazyApp:
+    """A WSGI app built by its first request (once, even under threads): for parts that are slow to import."""
+
+    def __init__(self, build: Callable[[], WsgiApp]):
+        self._build = build
+        self._app: WsgiApp | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        app = self._app
+        if app is None:
+            with self._lock:
+                if self._app is None:
+                    self._app = self._build()
+                app = self._app
+        return app(environ, start_response)

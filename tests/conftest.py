@@ -12,7 +12,7 @@ from jsonschema import Draft4Validator
 from openapi_core.templating.paths.exceptions import PathNotFound
 
 from mock_server import MockConfig, create_app
-from mock_server.schemas import openapi_validator
+from contract_tests.schemas import openapi_validator
 from mock_server.spec import ApiSpec
 from mock_server.tokens import mint_token
 

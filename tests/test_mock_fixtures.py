@@ -62,7 +62,7 @@ def test_a_malformed_dataset_names_file_and_field(tmp_path, spec, mutate, where,
     assert mentions in message
 
 
-@pytest.mark.parametrize("text,mentions", [("organizations: [", "not valid YAML"), ("- just\n- a list\n", "is not of type 'object'")])
+@pytest.mark.parametrize("text,mentions", [("organizations: [", "not valid YAML"), ("- just\n- a list\n", "is not of type .object.")])
 def test_unparseable_files_are_reported(tmp_path, spec, text, mentions):
     with pytest.raises(FixturesError, match=mentions):
         load_dataset(_write(tmp_path, text), spec)

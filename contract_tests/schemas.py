@@ -1,0 +1,36 @@
+"""The tests' response validators: openapi-schema-validator (OpenAPI 3.0 keywords) with ECMA-262 patterns.
+
+Python's `$` also matches before a trailing newline, so `^[a-z]+$` accepts "abc\\n"; in ECMA-262, as
+OpenAPI specifies, it does not. This validator is a different implementation from the mock's
+(jsonschema-rs, in mock_server/schemas.py), so the two check each other.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, Iterator
+
+from jsonschema import FormatChecker, ValidationError, validators
+from openapi_schema_validator import OAS30Validator
+
+_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+@lru_cache(maxsize=256)
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """Compile an OpenAPI pattern so that `$` means the very end of the text."""
+    return re.compile(_UNESCAPED_DOLLAR.sub(r"\\Z", pattern))
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r:.60} does not match {pattern!r}")
+
+
+EcmaOAS30Validator = validators.extend(OAS30Validator, {"pattern": _pattern})
+
+
+def openapi_validator(schema: dict[str, Any]) -> Any:
+    """An OpenAPI 3.0 schema validator (nullable, discriminator...) with ECMA patterns and format checks."""
+    return EcmaOAS30Validator(schema, format_checker=FormatChecker())

@@ -1,0 +1,52 @@
+"""Everything outside the documented operation: a Flask app that answers with the error envelope.
+
+The served mock imports this module (and Flask with it) only when a request first needs it, so that
+the documented operation is served as soon as the process is up.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from mock_server.envelope import error_body
+from mock_server.spec import ApiSpec
+from mock_server.wsgi import JSON_TYPE
+
+log = logging.getLogger("mock_server")
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    """A compact JSON response."""
+    payload = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    response = Response(payload, status=status, mimetype=JSON_TYPE)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def create_flask_app(spec: ApiSpec) -> Flask:
+    """The Flask app around the operation: unknown routes get 404, anything unexpected the 500 envelope."""
+    app = Flask("mock_server")
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        if status >= 500:
+            return _internal_error(error)
+        if status == 404:
+            message = f"No route for {request.method} {request.path[:200]}; the API serves GET {spec.route}"
+        else:
+            status, message = 400, f"Malformed request: {error.description or error.name}"
+        return json_response(status, error_body("INVALID_REQUEST", message))
+
+    @app.errorhandler(Exception)
+    def _internal_error(error: Exception) -> Response:
+        log.error("internal error on %s %s: %s: %s", request.method, request.path[:200], type(error).__name__, error)
+        return json_response(spec.status_for_code("INTERNAL_ERROR"), error_body("INTERNAL_ERROR", "Internal server error"))
+
+    return app
