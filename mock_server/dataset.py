@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from mock_server.schemas import draft4_validator, error_path
+from mock_server.schemas import draft4_validator, error_message, error_path
 from mock_server.spec import ApiSpec, read_yaml
 
 CALCOM_STATES = ("connected", "not_connected", "calcom_error", "internal_error")
@@ -107,7 +107,7 @@ def _check(validator: Any, instance: Any, source: Path, prefix: str) -> None:
         where = _where(error_path(error))
         if prefix:
             where = prefix if where == "(top level)" else f"{prefix}{'' if where.startswith('[') else '.'}{where}"
-        raise _fail(source, where, error.message)
+        raise _fail(source, where, error_message(error))
 
 
 def _parse_time(value: str) -> datetime:

@@ -9,6 +9,7 @@ cannot hide a contract bug in the other.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import jsonschema_rs
@@ -17,6 +18,14 @@ import jsonschema_rs
 def draft4_validator(schema: dict[str, Any]) -> Any:
     """A JSON Schema (draft 4) validator with ECMA patterns and format checks."""
     return jsonschema_rs.Draft4Validator(schema, validate_formats=True)
+
+
+def error_message(error: Any) -> str:
+    """The error's message, with every allowed value when an enum rejected it (not "or 3 other candidates")."""
+    options = getattr(error.kind, "options", None)
+    if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Enum) and options is not None:
+        return f"{json.dumps(error.instance)} is not one of {', '.join(json.dumps(option) for option in options)}"
+    return str(error.message)
 
 
 def error_path(error: Any) -> list[str | int]:

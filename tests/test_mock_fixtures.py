@@ -32,7 +32,11 @@ BROKEN = {
     "unknown calcom state": (lambda d: d["organizations"][1].update(calcom="sleepy"), "organizations[1].calcom", "sleepy"),
     "bad email": (lambda d: _booking(d).update(contact_email="not-an-email"), "organizations[0].appointments[2].contact_email", "not-an-email"),
     "bad phone": (lambda d: _booking(d).update(contact_phone="555-0100"), "organizations[0].appointments[2].contact_phone", "555-0100"),
-    "status outside the enum": (lambda d: _booking(d).update(status="done"), "organizations[0].appointments[2].status", "done"),
+    "status outside the enum": (
+        lambda d: _booking(d).update(status="done"),
+        "organizations[0].appointments[2].status",
+        '"done" is not one of "accepted", "pending", "cancelled", "rejected", "awaiting_host"',
+    ),
     "local time": (lambda d: _booking(d).update(appointment_time="2026-03-17T14:00:00+02:00"), "organizations[0].appointments[2].appointment_time", "2026"),
     "end before start": (lambda d: _booking(d).update(end_time="2026-03-17T13:00:00Z"), "organizations[0].appointments[2].end_time", "after"),
     "unknown agent": (lambda d: _booking(d).update(agent_id="agent_ghost"), "organizations[0].appointments[2].agent_id", "agent_ghost"),
