@@ -10,6 +10,7 @@ time to first answer and peak memory, each as a ratio to Prism's fastest configu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -20,6 +21,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from bench.procinfo import tree_pss_bytes, tree_rss_bytes
 from mock_server.launcher import MockProcess, PrismProcess, ServerProcess
@@ -115,23 +117,40 @@ def run_wrk(wrk: str, url: str, headers: dict[str, str], seconds: float, threads
 
 
 class PeakMemory:
-    """Samples the memory of process trees every 100 ms and keeps each one's peak.
+    """Samples the memory of the server being started or loaded every 100 ms and keeps its peak.
 
     PSS (proportional set size) is the figure compared: gunicorn's workers share the master's pages
-    copy-on-write, and RSS would count those pages once per process. RSS is printed beside it.
+    copy-on-write, and RSS would count those pages once per process. RSS is printed beside it. Only the
+    server under load is sampled: reading a process tree's memory costs 6-8 ms of CPU, and sampling the
+    idle servers too took about a third of a core from the one being measured.
     """
 
-    def __init__(self, contenders: list[Contender]):
-        self.contenders = contenders
+    def __init__(self) -> None:
+        self.active: Contender | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    @contextlib.contextmanager
+    def watching(self, contender: Contender) -> Iterator[None]:
+        """Sample this contender (only) while the block runs."""
+        self.active = contender
+        try:
+            yield
+        finally:
+            self._sample(contender)
+            self.active = None
+
+    @staticmethod
+    def _sample(c: Contender) -> None:
+        if c.process.process is not None and c.process.process.poll() is None:
+            c.peak_rss = max(c.peak_rss, tree_rss_bytes(c.process.process.pid))
+            c.peak_pss = max(c.peak_pss, tree_pss_bytes(c.process.process.pid))
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            for c in self.contenders:
-                if c.process.process is not None:
-                    c.peak_rss = max(c.peak_rss, tree_rss_bytes(c.process.process.pid))
-                    c.peak_pss = max(c.peak_pss, tree_pss_bytes(c.process.process.pid))
+            active = self.active
+            if active is not None:
+                self._sample(active)
             self._stop.wait(0.1)
 
     def __enter__(self) -> "PeakMemory":
@@ -185,23 +204,27 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load tool: {wrk} ({version[0]}); {args.threads} threads, {args.connections} connections, "
           f"{args.seconds:g}s per run, {args.rounds} rounds; machine: {os.cpu_count()} cores", flush=True)
     try:
-        with PeakMemory(contenders):
+        with PeakMemory() as memory:
             for c in contenders:
                 try:
-                    c.first_answers = first_answer_seconds(c.process, path, {"Authorization": f"Bearer {token}"}, args.starts)
+                    with memory.watching(c):
+                        c.first_answers = first_answer_seconds(c.process, path, {"Authorization": f"Bearer {token}"}, args.starts)
                 except RuntimeError as exc:
                     c.failed = next((line.strip() for line in str(exc).splitlines() if "Error" in line), str(exc).splitlines()[0])
                     print(f"{c.label} did not start: {c.failed}", flush=True)
                     continue
                 # warm-up (JIT, caches), not measured
-                run_wrk(wrk, c.process.base_url + path, {"Authorization": f"Bearer {token}"}, 2, args.threads, args.connections)
+                with memory.watching(c):
+                    run_wrk(wrk, c.process.base_url + path, {"Authorization": f"Bearer {token}"}, 2, args.threads, args.connections)
             for c in [c for c in contenders if c.failed]:
                 contenders.remove(c)
                 failed_labels.append(f"{c.label} ({c.failed})")
             for round_no in range(1, args.rounds + 1):
                 for c in contenders:
                     for kind, headers in (("200", {"Authorization": f"Bearer {token}"}), ("401", {})):
-                        rps, p50, p99, errors = parse_wrk(run_wrk(wrk, c.process.base_url + path, headers, args.seconds, args.threads, args.connections))
+                        with memory.watching(c):
+                            output = run_wrk(wrk, c.process.base_url + path, headers, args.seconds, args.threads, args.connections)
+                        rps, p50, p99, errors = parse_wrk(output)
                         c.rps[kind].append(rps)
                         c.p50_ms[kind].append(p50)
                         c.p99_ms[kind].append(p99)
