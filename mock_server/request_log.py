@@ -49,10 +49,13 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def flush(self) -> None:
         """Write every pending line in one go."""
         with self.lock:  # type: ignore[union-attr]
-            if self._pending:
-                data, self._pending = "".join(self._pending), []
-                self.stream.write(data)
-            super().flush()
+            data, self._pending = "".join(self._pending), []
+            try:
+                if data:
+                    self.stream.write(data)
+                super().flush()
+            except (OSError, ValueError):  # a closed or broken stream: like logging itself, never raise
+                pass
 
     def _start_flusher(self) -> None:
         self._flusher_pid = os.getpid()

@@ -52,3 +52,13 @@ def test_the_line_formatter_writes_what_loggings_default_format_writes():
         record = logging.LogRecord("mock_server.requests", logging.INFO, __file__, 1, "GET / 404 %s", ("INVALID_REQUEST",), None)
         record.created, record.msecs = created, (created - int(created)) * 1000
         assert ours.format(record) == default.format(record)
+
+
+def test_a_closed_stream_loses_the_lines_but_raises_nothing():
+    stream = io.StringIO()
+    handler = BatchedStreamHandler(stream, delay=60)
+    logger = _logger("closed", handler)
+    logger.info("pending")
+    stream.close()
+    handler.flush()
+    logger.error("and an error")  # written at once: to a closed stream, silently dropped
