@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from mock_server.envelope import error_body
 from mock_server.spec import ApiSpec
-from mock_server.wsgi import JSON_TYPE
+from mock_server.wsgi import JSON_TYPE, status_line
 
 log = logging.getLogger("mock_server")
 
@@ -23,7 +23,7 @@ log = logging.getLogger("mock_server")
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     """A compact JSON response."""
     payload = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-    response = Response(payload, status=status, mimetype=JSON_TYPE)
+    response = Response(payload, status=status_line(status), mimetype=JSON_TYPE)  # "404 Not Found", as the router says it
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from http import HTTPStatus
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,8 @@ def both_apps():
 def test_the_served_app_answers_as_create_app_does(both_apps, name):
     method, path, headers = REQUESTS[name]
     flask_answer, served_answer = (client.open(path, method=method, headers=headers) for client in both_apps)
-    assert served_answer.status_code == flask_answer.status_code
+    assert served_answer.status == flask_answer.status  # the whole status line, reason phrase included
+    assert served_answer.status.split(" ", 1)[1] == HTTPStatus(served_answer.status_code).phrase
     assert served_answer.headers.get("Content-Type") == flask_answer.headers.get("Content-Type") == "application/json"
     assert served_answer.get_data() == flask_answer.get_data()
     if method != "HEAD":
@@ -66,7 +68,7 @@ def call(path, headers):
     setup_testing_defaults(environ)
     seen = []
     body = b"".join(app(environ, lambda status, hdrs, exc=None: seen.append(status)))
-    return int(seen[0].split()[0]), json.loads(body)["code"] if body.startswith(b'{{"success":false') else "OK"
+    return seen[0], json.loads(body)["code"] if body.startswith(b'{{"success":false') else "OK"
 
 result = {{"loaded_at_start": "flask" in sys.modules}}
 result["operation"] = call({OPERATION!r}, {{"HTTP_AUTHORIZATION": "Bearer {TOKEN}"}})
@@ -80,9 +82,9 @@ print(json.dumps(result))
     result = json.loads(done.stdout)
     assert result == {
         "loaded_at_start": False,
-        "operation": [200, "OK"],
+        "operation": ["200 OK", "OK"],
         "loaded_after_operation": False,
-        "unknown": [404, "INVALID_REQUEST"],
+        "unknown": ["404 Not Found", "INVALID_REQUEST"],
         "loaded_after_unknown": True,
     }
 
