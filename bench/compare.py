@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds, interleaved across servers (default %(default)s)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default %(default)s)")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default %(default)s)")
-    parser.add_argument("--starts", type=int, default=3, help="starts per server timed for the first answer (default %(default)s)")
+    parser.add_argument("--starts", type=int, default=5, help="starts per server timed for the first answer (default %(default)s)")
     parser.add_argument("--skip-suite", action="store_true", help="do not time the contract suite")
     args = parser.parse_args(argv)
     wrk = find_wrk()
