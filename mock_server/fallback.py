@@ -20,13 +20,10 @@ from mock_server.wsgi import JSON_TYPE, status_line
 log = logging.getLogger("mock_server")
 
 
-def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    """A compact JSON response."""
-    payload = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-    response = Response(payload, status=status_line(status), mimetype=JSON_TYPE)  # "404 Not Found", as the router says it
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
+def json_response(status: int, body: dict[str, Any]) -> Response:
+    """A compact JSON response, its status line worded as the router words it ("404 Not Found")."""
+    payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return Response(payload, status=status_line(status), mimetype=JSON_TYPE)
 
 
 def create_flask_app(spec: ApiSpec) -> Flask:

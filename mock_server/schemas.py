@@ -22,9 +22,8 @@ def draft4_validator(schema: dict[str, Any]) -> Any:
 
 def error_message(error: Any) -> str:
     """The error's message, with every allowed value when an enum rejected it (not "or 3 other candidates")."""
-    options = getattr(error.kind, "options", None)
-    if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Enum) and options is not None:
-        return f"{json.dumps(error.instance)} is not one of {', '.join(json.dumps(option) for option in options)}"
+    if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Enum):
+        return f"{json.dumps(error.instance)} is not one of {', '.join(json.dumps(option) for option in error.kind.options)}"
     return str(error.message)
 
 
