@@ -14,10 +14,12 @@ COMPILE := $(BIN)/python -m compileall -q mock_server contract_tests bench
 # `make contract BASE_URL=... TOKEN=...`: the short names become the suite's CONTRACT_* variables.
 # Only the ones given are passed, so CONTRACT_* already in the environment still apply.
 CONTRACT_VARS := BASE_URL TOKEN APPOINTMENT_ID NOT_CONNECTED_TOKEN TOKEN_WITHOUT_ORG ORG_ID \
-                 OTHER_ORG_ID OTHER_APPOINTMENT_ID RATE_LIMIT TIMEOUT MAX_EXAMPLES SEED ALLOW_UNSAFE
+                 OTHER_ORG_ID OTHER_APPOINTMENT_ID JWT_SECRET EXPIRED_TOKEN RATE_LIMIT TIMEOUT MAX_EXAMPLES \
+                 SEED ALLOW_UNSAFE STRICT_HTTP
 CONTRACT_ENV := $(foreach v,$(CONTRACT_VARS),$(if $($(v)),CONTRACT_$(v)='$($(v))'))
 
 FUZZ_EXAMPLES ?= 5000
+SEEDS ?= 20
 SOAK_SECONDS ?= 60
 SOAK_CONNECTIONS ?= 64
 
@@ -25,7 +27,7 @@ BENCH_ARGS ?=
 
 BASE ?= origin/main
 
-.PHONY: help install mock test unit contract selftest lint fuzz soak bench breaking proxy clean
+.PHONY: help install mock test unit contract selftest falsealarms lint fuzz soak bench breaking proxy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -60,8 +62,12 @@ contract: $(STAMP) ## the contract suite: embedded mock, or BASE_URL=... TOKEN=.
 unit: $(STAMP) $(NODE_STAMP) ## every pytest test (the mock's, the rules', and the contract suite on the mock)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-selftest: $(STAMP) ## the suite must pass on the clean mock and catch every fault (--list-faults)
+selftest: $(STAMP) ## the suite must pass on the clean mock and catch every fault, embedded and in live mode
 	$(BIN)/python -m contract_tests.selftest $(SELFTEST_ARGS)
+	$(BIN)/python -m contract_tests.selftest --live $(SELFTEST_ARGS)
+
+falsealarms: $(STAMP) ## the live suite on SEEDS seeds (default 20) against 3 independent correct servers: all green
+	FALSE_ALARM_SEEDS=$(SEEDS) $(BIN)/python -m pytest tests/test_false_alarms.py -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(STAMP) $(NODE_STAMP) ## Spectral (spectral:oas + .spectral.yaml) and openapi-spec-validator on openapi.yaml
 	node_modules/.bin/spectral lint openapi.yaml --ruleset .spectral.yaml --fail-severity=warn

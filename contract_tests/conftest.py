@@ -17,7 +17,10 @@ from contract_tests.findings import rules_broken
 from contract_tests.http import ContractSession
 from contract_tests.masking import mask_text
 from contract_tests.report import Outcome, outcome_of, render, write_report
-from contract_tests.settings import VARIABLES, ContractSettings, SettingsError
+from contract_tests.expectations import SCHEMATHESIS_TOML, expected_statuses
+from contract_tests.observed import documented_outcomes, unobserved
+from contract_tests.reachable import case_reaches_app
+from contract_tests.settings import VARIABLES, ContractSettings, SettingsError, activate
 from contract_tests.target import Target, embedded_target, live_target
 from mock_server.spec import load_spec, spec_path
 
@@ -52,6 +55,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except SettingsError as exc:
         raise pytest.UsageError(f"contract suite: {exc}") from None
     config.stash[_SETTINGS_KEY] = settings
+    activate(settings)
     from hypothesis import settings as hypothesis_settings
 
     hypothesis_settings.register_profile(
@@ -114,6 +118,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if _SESSION_COUNTS:
         counts = ", ".join(f"{status}: {n}" for status, n in sorted(_SESSION_COUNTS["statuses"].items()))
         write(f"  {_SESSION_COUNTS['sent']} requests sent (by status: {counts})")
+    if _SESSION_COUNTS:
+        missing = unobserved(load_spec(), _SESSION_COUNTS.get("outcomes", {}))
+        if missing:
+            write(f"  not observed in this run ({len(missing)} of {len(documented_outcomes(load_spec()))} documented outcomes), so not checked:")
+            for outcome in missing:
+                write(f"    {outcome.label}: {outcome.how_to_observe}")
     for report in skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         write(f"  skipped {report.nodeid.split('::')[-1]}: {reason.removeprefix('Skipped: ')}")
@@ -151,10 +161,7 @@ def session(contract_settings: ContractSettings) -> Iterator[ContractSession]:
         live=contract_settings.live,
     ) as http:
         yield http
-        _SESSION_COUNTS.update(sent=http.requests_sent, statuses=dict(http.statuses))
-
-
-SCHEMATHESIS_TOML = Path(__file__).resolve().parent.parent / "schemathesis.toml"
+        _SESSION_COUNTS.update(sent=http.requests_sent, statuses=dict(http.statuses), outcomes=dict(http.outcomes))
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -165,9 +172,10 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def schemathesis_config(settings: ContractSettings, target: Target) -> SchemathesisConfig:
-    """schemathesis.toml (what the API is expected to do) plus the run's target, token, seed and safety."""
+    """schemathesis.toml, the expectations the spec implies, and the run's target, token, seed and safety."""
     unsafe_probes_allowed = not target.live or settings.allow_unsafe
     runtime: dict[str, Any] = {
+        "checks": expected_statuses(load_spec()),
         "seed": settings.seed,
         "base-url": target.base_url,
         "request-timeout": settings.timeout,
@@ -183,5 +191,12 @@ def schemathesis_config(settings: ContractSettings, target: Target) -> Schemathe
 
 @pytest.fixture(scope="session")
 def api_schema(contract_settings: ContractSettings, target: Target) -> Any:
-    """openapi.yaml loaded by schemathesis, aimed at the target."""
-    return schemathesis.openapi.from_path(spec_path(), config=schemathesis_config(contract_settings, target))
+    """openapi.yaml loaded by schemathesis, aimed at the target (live: only requests that reach the API)."""
+    schema = schemathesis.openapi.from_path(spec_path(), config=schemathesis_config(contract_settings, target))
+    if contract_settings.sends_only_what_reaches_the_app:
+
+        def filter_case(context: Any, case: Any) -> bool:
+            return case_reaches_app(case)
+
+        schema.hook(filter_case)
+    return schema

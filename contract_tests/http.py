@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
@@ -72,6 +73,7 @@ class ContractSession(requests.Session):
         self.consecutive_failures = 0
         self.unavailable: str | None = None
         self.statuses: dict[int, int] = {}
+        self.outcomes: dict[tuple[int, str | None], int] = {}  # (status, error code or None): answers
         self.trust_env = False  # no proxies or netrc credentials picked up from the environment
         self.mount("http://", HTTPAdapter(max_retries=0))
         self.mount("https://", HTTPAdapter(max_retries=0))
@@ -110,9 +112,20 @@ class ContractSession(requests.Session):
                 time.sleep(delay)
                 continue
             _read_capped(response)
-            self.statuses[response.status_code] = self.statuses.get(response.status_code, 0) + 1
+            self._count(response)
             return response
 
+    def _count(self, response: requests.Response) -> None:
+        status = response.status_code
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        code = None
+        if status >= 300:
+            try:
+                body = json.loads(response.content)
+                code = body.get("code") if isinstance(body, dict) and isinstance(body.get("code"), str) else None
+            except ValueError:
+                pass
+        self.outcomes[(status, code)] = self.outcomes.get((status, code), 0) + 1
 
     def _transport_failed(self, what: str, exc: Exception) -> None:
         self.consecutive_failures += 1

@@ -11,6 +11,7 @@ from typing import Any
 from contract_tests.rules import ALL_RULES
 from contract_tests.findings import rules_broken
 from contract_tests.masking import mask_text
+from contract_tests.observed import documented_outcomes, unobserved
 from contract_tests.settings import ContractSettings
 from mock_server.spec import ApiSpec
 
@@ -77,6 +78,18 @@ def render(outcomes: list[Outcome], settings: ContractSettings, spec: ApiSpec, r
         lines.append(f"| `{rule.__name__}` | {'**broken** in ' + str(count) + ' test(s)' if count else 'held'} |")
     for name, count in sorted(broken.items()):
         lines.append(f"| `{name}` | **broken** in {count} test(s) |")
+    missing = unobserved(spec, requests.get("outcomes", {})) if requests else []
+    lines += ["", "## Documented outcomes not observed", ""]
+    if missing:
+        lines += [
+            f"The run never saw these {len(missing)} of {len(documented_outcomes(spec))} documented answers, so it did not check them:",
+            "",
+            "| outcome | to observe it |",
+            "|---|---|",
+        ]
+        lines += [f"| {o.label} | {o.how_to_observe} |" for o in missing]
+    else:
+        lines.append(f"None: the run observed all {len(documented_outcomes(spec))} documented outcomes.")
     lines += ["", "## Tests", "", "| test | result | time |", "|---|---|---|"]
     for o in outcomes:
         note = o.outcome if o.outcome != "skipped" else f"skipped: {o.text.removeprefix('Skipped: ')}"

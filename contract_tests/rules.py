@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 
 from contract_tests.masking import mask_text
-from contract_tests.target import claims_of
+from contract_tests.tokens import claims_of
 from contract_tests.schemas import openapi_validator
 from mock_server.spec import SpecError, load_spec
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import random
+import time
 from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlparse
+
+from contract_tests.tokens import ALGORITHM, claims_of, header_of
 
 CI_SEED = 20261128
 DEFAULT_LIVE_RATE_LIMIT = 2.0
@@ -19,6 +22,9 @@ VARIABLES: dict[str, str] = {
     "CONTRACT_APPOINTMENT_ID": "optional: a booking UID of that organization (enables the success-path tests)",
     "CONTRACT_NOT_CONNECTED_TOKEN": "optional: a JWT of an organization without Cal.com",
     "CONTRACT_TOKEN_WITHOUT_ORG": "optional: a JWT without an org_id claim",
+    "CONTRACT_JWT_SECRET": "optional: the target's HS256 signing secret; the suite then mints expired, not-yet-valid, "
+    "org-less, other-organization and wrongly signed tokens itself",
+    "CONTRACT_EXPIRED_TOKEN": "optional: any token of the target that has expired (without CONTRACT_JWT_SECRET, it lets the suite check exp)",
     "CONTRACT_ORG_ID": "optional: the organization of CONTRACT_TOKEN, passed as the org_id fallback",
     "CONTRACT_OTHER_ORG_ID": "optional: another organization's ID, for the tenant-isolation tests",
     "CONTRACT_OTHER_APPOINTMENT_ID": "optional: a booking UID of CONTRACT_OTHER_ORG_ID",
@@ -27,6 +33,8 @@ VARIABLES: dict[str, str] = {
     "CONTRACT_MAX_EXAMPLES": "generated requests per schemathesis phase and per property (default 60, or 15 against a live URL)",
     "CONTRACT_SEED": f"seed that reproduces a run (default {CI_SEED} when CI=true, else random and printed)",
     "CONTRACT_ALLOW_UNSAFE": "1 lets requests other than GET reach a live URL (off by default)",
+    "CONTRACT_STRICT_HTTP": "1 sends a live URL what an HTTP stack may refuse itself too (control characters, "
+    "dot segments, any header byte); off by default, as such answers come from the stack, not the API",
     "CONTRACT_MOCK_ARGS": "extra flags for the embedded mock, e.g. '--fault org_query_overrides_token'",
 }
 
@@ -71,11 +79,19 @@ class ContractSettings:
     seed_was_given: bool
     allow_unsafe: bool
     mock_args: tuple[str, ...]
+    jwt_secret: str | None = None
+    expired_token: str | None = None
+    strict_http: bool = False
 
     @property
     def live(self) -> bool:
         """True when a live base URL is the target."""
         return self.base_url is not None
+
+    @property
+    def sends_only_what_reaches_the_app(self) -> bool:
+        """True when generation leaves out requests an HTTP stack refuses itself (live mode, unless strict)."""
+        return self.live and not self.strict_http
 
     @property
     def examples_per_test(self) -> int:
@@ -100,6 +116,14 @@ class ContractSettings:
                 raise SettingsError(
                     "CONTRACT_TOKEN is required against a live server: set it to a JWT of an organization "
                     "with Cal.com connected (make contract BASE_URL=... TOKEN=...)"
+                )
+        secret = get("CONTRACT_JWT_SECRET")
+        if url is not None and secret is not None:
+            alg = header_of(get("CONTRACT_TOKEN") or "").get("alg")
+            if alg != ALGORITHM:
+                raise SettingsError(
+                    f"CONTRACT_JWT_SECRET works only with {ALGORITHM} tokens, and CONTRACT_TOKEN is signed with {alg or 'nothing readable'}: "
+                    "unset it (CONTRACT_EXPIRED_TOKEN still lets the suite check expiry)"
                 )
         seed_text = get("CONTRACT_SEED")
         if seed_text is not None:
@@ -127,4 +151,37 @@ class ContractSettings:
             seed_was_given=seed_text is not None,
             allow_unsafe=_truthy(env.get("CONTRACT_ALLOW_UNSAFE")),
             mock_args=tuple((get("CONTRACT_MOCK_ARGS") or "").split()),
+            jwt_secret=secret,
+            expired_token=_expired_token(get("CONTRACT_EXPIRED_TOKEN")),
+            strict_http=_truthy(env.get("CONTRACT_STRICT_HTTP")),
         )
+
+
+def _expired_token(token: str | None) -> str | None:
+    """CONTRACT_EXPIRED_TOKEN, checked: a JWT whose exp claim is in the past."""
+    if token is None:
+        return None
+    exp = claims_of(token).get("exp")
+    if not isinstance(exp, (int, float)):
+        raise SettingsError("CONTRACT_EXPIRED_TOKEN must be a JWT with an exp claim (it is not, or has none)")
+    if exp > time.time():
+        raise SettingsError(
+            f"CONTRACT_EXPIRED_TOKEN has not expired yet (it is valid until "
+            f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(exp))}): give one that has"
+        )
+    return token
+
+
+_ACTIVE: list[ContractSettings] = []
+
+
+def activate(settings: ContractSettings) -> None:
+    """Make these the run's settings (pytest_configure does, before the test modules are imported)."""
+    _ACTIVE[:] = [settings]
+
+
+def active() -> ContractSettings:
+    """The run's settings (read from the environment if no run activated any)."""
+    if not _ACTIVE:
+        _ACTIVE.append(ContractSettings.from_env())
+    return _ACTIVE[0]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import json
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from dataclasses import dataclass
 
 from contract_tests.masking import register_secret
 from contract_tests.settings import ContractSettings
+from contract_tests.tokens import TokenFactory, claims_of
+
+# An organization no server knows: the contract answers NOT_CONNECTED for it.
+UNKNOWN_ORG = "org_contract_suite_unknown"
 
 
 @dataclass(frozen=True)
@@ -26,38 +27,34 @@ class Target:
     other_org_id: str | None = None
     other_appointment_id: str | None = None
     known_ids: frozenset[str] = frozenset()
-    mint: Callable[..., str] | None = field(default=None, repr=False)
+    tokens: TokenFactory | None = None  # with the target's signing secret: minted variants of the token
+    expired_token: str | None = None
 
     def token_org(self) -> str | None:
         """The org_id claim of the main token, read without verifying it (the server verifies)."""
         return claims_of(self.token).get("org_id")
 
 
-def claims_of(token: str) -> dict[str, Any]:
-    """A JWT's payload, decoded without verification; {} when it is not a JWT."""
-    try:
-        payload = token.split(".")[1]
-        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return data if isinstance(data, dict) else {}
-    except (IndexError, ValueError):
-        return {}
-
-
 def live_target(settings: ContractSettings) -> Target:
     """A live server, provisioned only with what the environment gives."""
     assert settings.base_url and settings.token
+    register_secret(settings.jwt_secret, "$CONTRACT_JWT_SECRET")
+    register_secret(settings.expired_token, "$CONTRACT_EXPIRED_TOKEN")
+    tokens = TokenFactory(settings.jwt_secret, settings.token) if settings.jwt_secret else None
     target = Target(
         base_url=settings.base_url,
         live=True,
         description=f"live server {settings.base_url}",
         token=settings.token,
         appointment_id=settings.appointment_id,
-        not_connected_token=settings.not_connected_token,
-        token_without_org=settings.token_without_org,
+        not_connected_token=settings.not_connected_token or (tokens.for_org(UNKNOWN_ORG) if tokens else None),
+        token_without_org=settings.token_without_org or (tokens.without_org() if tokens else None),
         org_id=settings.org_id,
         other_org_id=settings.other_org_id,
         other_appointment_id=settings.other_appointment_id,
         known_ids=frozenset(i for i in (settings.appointment_id, settings.other_appointment_id) if i),
+        tokens=tokens,
+        expired_token=settings.expired_token,
     )
     register_secret(settings.token, "$CONTRACT_TOKEN")
     register_secret(settings.not_connected_token, "$CONTRACT_NOT_CONNECTED_TOKEN")
@@ -67,24 +64,22 @@ def live_target(settings: ContractSettings) -> Target:
 
 def embedded_target(base_url: str, known_ids: frozenset[str]) -> Target:
     """The embedded mock: the suite mints every token itself, so every test runs."""
+    from mock_server.config import DEV_JWT_SECRET
     from mock_server.tokens import mint_token
 
-    def mint(org_id: str | None = "org_sunrise_dental", **kwargs: Any) -> str:
-        token = mint_token(org_id, **kwargs)
-        register_secret(token)
-        return token
-
+    token = mint_token("org_sunrise_dental", expires_in=6 * 3600)
+    tokens = TokenFactory(DEV_JWT_SECRET, token)
     return Target(
         base_url=base_url,
         live=False,
         description=f"embedded mock at {base_url}",
-        token=mint("org_sunrise_dental", expires_in=6 * 3600),
+        token=token,
         appointment_id="kko1gv8tFZe8JjpCpct5tG",
-        not_connected_token=mint("org_harbor_physio", expires_in=6 * 3600),
-        token_without_org=mint(None, expires_in=6 * 3600),
+        not_connected_token=tokens.for_org("org_harbor_physio"),
+        token_without_org=tokens.without_org(),
         org_id="org_sunrise_dental",
         other_org_id="org_northwind_realty",
         other_appointment_id="tcSSSS7XhS4D5EVB8Nf471",
         known_ids=known_ids,
-        mint=mint,
+        tokens=tokens,
     )

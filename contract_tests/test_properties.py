@@ -3,56 +3,57 @@
 from __future__ import annotations
 
 import base64
-import re
 import json
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
 
-from contract_tests.rules import SPEC
 from contract_tests.client import NO_TOKEN, ApiClient
-from contract_tests.target import Target, claims_of
+from contract_tests import strategies
+from contract_tests.rules import SPEC, ContractViolation
+from contract_tests.settings import active
+from contract_tests.target import UNKNOWN_ORG, Target
+from contract_tests.tokens import TokenFactory, claims_of
 
-ID_PATTERN = SPEC.parameter_pattern("appointment_id", "path")
-ORG_PATTERN = SPEC.parameter_pattern("org_id", "query")
-ID_SCHEMA = SPEC.parameter_schema("appointment_id", "path")
 FIXTURES = [HealthCheck.function_scoped_fixture]
+# Live mode sends only what an HTTP stack hands to the application (contract_tests/reachable.py).
+LIVE = active().sends_only_what_reaches_the_app
 
-well_formed_ids = st.from_regex(ID_PATTERN, fullmatch=True)
-well_formed_orgs = st.from_regex(ORG_PATTERN, fullmatch=True)
-# Malformed: outside the pattern. A '/' or a lone '.'/'..' is left out: proxies rewrite such paths.
-_path_safe = st.characters(exclude_categories=("Cs",), exclude_characters="/")
-malformed_ids = st.one_of(
-    st.text(_path_safe, min_size=1, max_size=40).filter(lambda s: not ID_PATTERN.fullmatch(s) and s not in (".", "..")),
-    st.text(st.sampled_from("abcXYZ019_-"), min_size=ID_SCHEMA["maxLength"] + 1, max_size=ID_SCHEMA["maxLength"] + 60),
-)
-malformed_orgs = st.one_of(
-    st.just(""),
-    st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40).filter(lambda s: not ORG_PATTERN.fullmatch(s)),
-)
-# What an HTTP client can send at all: latin-1, no line breaks, no leading blank.
-_header_text = st.text(st.characters(codec="latin-1", exclude_characters="\r\n\x00"), max_size=80).map(lambda s: re.sub(r"^\s+", "", s))
-bad_authorizations = st.one_of(
-    st.just(""),
-    st.just("Bearer"),
-    st.just("Bearer "),
-    st.builds("Basic {}".format, _header_text),
-    st.builds("Token {}".format, _header_text),
-    st.builds("Bearer {}".format, _header_text),
-    _header_text,
-)
+well_formed_ids = strategies.well_formed(SPEC, "appointment_id", "path")
+well_formed_orgs = strategies.well_formed(SPEC, "org_id", "query")
+malformed_ids = strategies.malformed_ids(SPEC, LIVE)
+malformed_orgs = strategies.malformed_orgs(SPEC, LIVE)
+bad_authorizations = strategies.bad_authorizations(LIVE)
 
 
 def _b64(data: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).rstrip(b"=").decode()
 
 
+# Inputs the suite can also mint with CONTRACT_JWT_SECRET.
+MINTABLE = {"not_connected_token", "token_without_org"}
+
+
 def needs(target: Target, *names: str) -> None:
     """Skip, naming the environment variable, when an optional input is missing."""
     for name in names:
         if getattr(target, name) is None:
-            pytest.skip(f"needs CONTRACT_{name.upper()} (optional input not set)")
+            also = " or CONTRACT_JWT_SECRET" if name in MINTABLE else ""
+            pytest.skip(f"needs CONTRACT_{name.upper()}{also} (optional input not set)")
+
+
+@pytest.fixture(scope="module")
+def minted(api: ApiClient, target: Target) -> TokenFactory:
+    """The token factory, once the target has accepted a fresh copy of its token signed with the secret."""
+    if target.tokens is None:
+        pytest.skip("needs CONTRACT_JWT_SECRET (the target's HS256 signing secret) to mint tokens")
+    answer = api.get(target.appointment_id or "kko1gv8tFZe8JjpCpct5tG", token=target.tokens.fresh())
+    if answer.status == SPEC.status_for_code("UNAUTHORIZED"):
+        raise ContractViolation(
+            "[jwt_secret_is_the_targets] a copy of CONTRACT_TOKEN signed anew with CONTRACT_JWT_SECRET was refused "
+            f"({answer.status}): the secret is not the target's, so the tests that mint tokens would prove nothing"
+        )
+    return target.tokens
 
 
 @pytest.fixture(scope="module")
@@ -93,10 +94,22 @@ def test_an_alg_none_reencoding_of_the_token_is_unauthorized(api, target, alg):
     api.expect(api.get("kko1gv8tFZe8JjpCpct5tG", token=unsigned), "alg_none_is_refused", code="UNAUTHORIZED")
 
 
-def test_an_expired_token_is_unauthorized(api, target):
-    if target.mint is None:
-        pytest.skip("needs the signing secret to mint an expired token: only against the embedded mock")
-    api.expect(api.get("kko1gv8tFZe8JjpCpct5tG", token=target.mint(target.token_org(), expires_in=-120)), "expiry_is_enforced", code="UNAUTHORIZED")
+def test_an_expired_token_is_unauthorized(api, target, request):
+    if target.expired_token is not None:
+        expired = target.expired_token
+    elif target.tokens is not None:
+        expired = request.getfixturevalue("minted").expired()
+    else:
+        pytest.skip("needs CONTRACT_JWT_SECRET or CONTRACT_EXPIRED_TOKEN (an expired token of the target)")
+    api.expect(api.get("kko1gv8tFZe8JjpCpct5tG", token=expired), "expiry_is_enforced", code="UNAUTHORIZED")
+
+
+def test_a_token_not_valid_yet_is_unauthorized(api, minted):
+    api.expect(api.get("kko1gv8tFZe8JjpCpct5tG", token=minted.not_yet_valid()), "not_before_is_enforced", code="UNAUTHORIZED")
+
+
+def test_a_token_signed_with_another_key_is_unauthorized(api, minted):
+    api.expect(api.get("kko1gv8tFZe8JjpCpct5tG", token=minted.wrongly_signed()), "signature_is_verified", code="UNAUTHORIZED")
 
 
 def test_authentication_comes_before_input_validation(api):
@@ -164,6 +177,14 @@ def test_a_query_for_another_organization_never_returns_its_booking(api, target)
         f"[tenant_isolation] a token of {target.token_org()} read {target.other_org_id}'s booking through ?org_id=\n  {exchange.describe()}"
     )
     api.expect(exchange, "tenant_isolation", code="CALCOM_API_ERROR")
+
+
+def test_another_organizations_token_cannot_read_this_booking(api, target, minted):
+    needs(target, "appointment_id")
+    other = target.other_org_id or UNKNOWN_ORG
+    exchange = api.get(target.appointment_id, token=minted.for_org(other))
+    assert exchange.status != 200, f"[tenant_isolation] a token of {other} read {target.token_org()}'s booking\n  {exchange.describe()}"
+    api.expect(exchange, "tenant_isolation", code="CALCOM_API_ERROR" if target.other_org_id else "NOT_CONNECTED")
 
 
 def test_the_org_id_query_is_the_fallback_for_a_token_without_one(api, target):

@@ -88,3 +88,42 @@ def test_a_hanging_server_is_reported_quickly_not_waited_on():
     assert result.returncode == 1, output[-2000:]
     assert "RED:" in output and "server_answers_within_timeout" in output and "server_is_available" in output
     assert elapsed < 120, f"the suite took {elapsed:.0f}s against a hanging server"
+
+
+def test_an_expired_token_that_has_not_expired_is_refused_by_name():
+    result = run_suite({"CONTRACT_BASE_URL": "http://127.0.0.1:9", "CONTRACT_TOKEN": mint_token(), "CONTRACT_EXPIRED_TOKEN": mint_token(expires_in=600)})
+    assert result.returncode == 4 and "CONTRACT_EXPIRED_TOKEN has not expired yet" in result.stderr
+
+
+def test_a_signing_secret_needs_an_hs256_token():
+    rs256_like = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJvcmdfaWQiOiJvcmdfYSJ9.c2lnbmF0dXJl"
+    result = run_suite({"CONTRACT_BASE_URL": "http://127.0.0.1:9", "CONTRACT_TOKEN": rs256_like, "CONTRACT_JWT_SECRET": "x" * 40})
+    assert result.returncode == 4 and "CONTRACT_JWT_SECRET works only with HS256 tokens" in result.stderr
+
+
+def test_a_wrong_signing_secret_is_reported_not_trusted(tmp_path):
+    wrong = "this-is-not-the-mock-secret-0123456789abcdef"
+    with MockProcess("--workers", "1", "--quiet") as server:
+        result = run_suite({
+            "CONTRACT_BASE_URL": server.base_url, "CONTRACT_TOKEN": mint_token(), "CONTRACT_JWT_SECRET": wrong,
+            "CONTRACT_RATE_LIMIT": "0", "CONTRACT_MAX_EXAMPLES": "5", "CONTRACT_SEED": "3",
+        }, "-k", "not_valid_yet or another_key or expired")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1 and "jwt_secret_is_the_targets" in output, output[-2000:]
+    assert wrong not in output
+
+
+def test_an_expired_token_lets_a_live_run_check_expiry_without_the_secret():
+    with MockProcess("--workers", "1", "--quiet") as server:
+        result = run_suite({
+            "CONTRACT_BASE_URL": server.base_url, "CONTRACT_TOKEN": mint_token(), "CONTRACT_EXPIRED_TOKEN": mint_token(expires_in=-60),
+            "CONTRACT_RATE_LIMIT": "0", "CONTRACT_SEED": "3",
+        }, "-k", "expired", "-rA")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0 and "PASSED contract_tests/test_properties.py::test_an_expired_token_is_unauthorized" in output, output[-2000:]
+
+
+def test_schemathesis_toml_says_what_the_spec_implies():
+    from contract_tests.expectations import toml_is_current
+
+    assert toml_is_current(), "schemathesis.toml is stale: run `.venv/bin/python -m contract_tests.expectations --write`"

@@ -1,0 +1,96 @@
+"""What a correct HTTP stack hands to the application: the only requests live mode sends.
+
+Between the suite and a live API there is always an HTTP layer (gunicorn, uvicorn, Node's llhttp,
+nginx, a cloud load balancer). It refuses or rewrites some requests before the API sees them, and
+answers with its own HTML or empty 400, which says nothing about the contract:
+- header values outside visible ASCII and spaces (RFC 9110 §5.5 forbids control characters; stacks
+  differ on tabs and bytes above 0x7F);
+- control characters in the path or the query, raw or percent-encoded (llhttp and strict URL
+  decoders refuse them; routers match `[^/]+` up to a line break, or not at all);
+- path segments that routers and proxies rewrite: `.` and `..`, `/` and `\\` (encoded or not), `;`
+  (Java stacks strip "matrix parameters"), `%` (double decoding), and an empty segment (another route).
+
+Against a live URL the suite generates only requests that pass these predicates, unless the user asks
+for transport tests with CONTRACT_STRICT_HTTP=1. Against the embedded mock everything is generated:
+the mock answers even refused requests with the envelope (tests/test_hardening.py).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any, Iterable, Mapping
+from urllib.parse import unquote
+
+from hypothesis import strategies as st
+
+# Unicode categories that never go into a live request: controls (C0, DEL, C1), surrogates (not
+# encodable), and the line and paragraph separators that some stacks treat as line breaks.
+UNSENDABLE_CATEGORIES = ("Cc", "Cs", "Zl", "Zp")
+# Characters that routers or proxies rewrite inside a path segment.
+PATH_REWRITTEN = frozenset("/\\;%")
+DOT_SEGMENTS = frozenset({".", ".."})
+VISIBLE_ASCII_AND_SPACE = "".join(chr(c) for c in range(0x20, 0x7F))
+
+
+def _has_unsendable(text: str) -> bool:
+    return any(unicodedata.category(char) in UNSENDABLE_CATEGORIES for char in text)
+
+
+def header_value_reaches_app(value: str) -> bool:
+    """True for a header value every stack passes on: visible ASCII and spaces only."""
+    return all(" " <= char <= "~" for char in value)
+
+
+def path_segment_reaches_app(value: str) -> bool:
+    """True for a (decoded) path segment no router or proxy refuses or rewrites."""
+    return (
+        value != ""
+        and value not in DOT_SEGMENTS
+        and not _has_unsendable(value)
+        and PATH_REWRITTEN.isdisjoint(value)
+    )
+
+
+def query_text_reaches_app(value: str) -> bool:
+    """True for a (decoded) query name or value with no control character in it."""
+    return not _has_unsendable(value)
+
+
+def _texts(value: Any) -> Iterable[str]:
+    """Every string a generated value puts on the wire: nested objects serialize their keys too."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield str(key)
+            yield from _texts(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _texts(item)
+    elif value is not None:
+        yield str(value)
+
+
+def case_reaches_app(case: Any) -> bool:
+    """True for a schemathesis case whose path, query and headers all reach the application."""
+    for value in (case.path_parameters or {}).values():
+        if not all(path_segment_reaches_app(unquote(text)) for text in _texts(value)):
+            return False
+    for name, value in (case.query or {}).items():
+        if not all(query_text_reaches_app(text) for text in (str(name), *_texts(value))):
+            return False
+    for name, value in (case.headers or {}).items():
+        if not all(header_value_reaches_app(text) for text in (str(name), *_texts(value))):
+            return False
+    return True
+
+
+# Hypothesis alphabets: the live ones leave out what a stack would refuse.
+def text_alphabet(live: bool, exclude: str = "") -> st.SearchStrategy[str]:
+    """Characters for free text in paths and queries (live: no controls or separators), but exclude."""
+    return st.characters(exclude_categories=UNSENDABLE_CATEGORIES if live else ("Cs",), exclude_characters=exclude)
+
+
+def header_alphabet(live: bool) -> st.SearchStrategy[str]:
+    """Characters for header values (live: visible ASCII and space; else any latin-1 but CR, LF, NUL)."""
+    if live:
+        return st.sampled_from(VISIBLE_ASCII_AND_SPACE)
+    return st.characters(codec="latin-1", exclude_characters="\r\n\x00")

@@ -1,0 +1,87 @@
+"""A plain, independent implementation of the Get Appointment contract: Starlette under uvicorn.
+
+Written from the contract (README's table), not from the mock: no shared code, none of the mock's
+hardening. The contract suite must find nothing wrong with it. Run:
+    APP_JWT_SECRET=... python -m uvicorn tests.independent.starlette_server:app --port 8001
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import jwt
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+SECRET = os.environ.get("APP_JWT_SECRET", "independent-test-secret")
+ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+CONNECTED = {
+    "org_alpha_clinic": {
+        "Booking01AlphaAccepted": ("agent_ann", "Ann", "Jo Park", "jo@example.com", "+14155550111", "2026-05-01T09:00:00Z", "2026-05-01T09:30:00Z", "accepted"),
+        "Booking02AlphaPending_": ("agent_bob", "Bob", "Sam Lee", "sam@example.org", "", "2026-05-02T10:00:00.000Z", "2026-05-02T11:00:00.000Z", "pending"),
+    },
+    "org_beta_dental": {
+        "Booking03BetaCancelled": ("agent_cy", "Cy", "Kim Ro", "kim@example.net", "+442071234567", "2026-06-01T08:00:00Z", "2026-06-01T08:45:00Z", "cancelled"),
+    },
+}
+NOT_CONNECTED = {"org_gamma_spa"}
+
+
+def error(status: int, code: str, message: str, **headers: str) -> JSONResponse:
+    return JSONResponse({"success": False, "message": message, "code": code}, status_code=status, headers=headers)
+
+
+async def get_appointment(request: Request) -> JSONResponse:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return error(401, "UNAUTHORIZED", "Missing bearer token", **{"WWW-Authenticate": "Bearer"})
+    try:
+        claims = jwt.decode(token.strip(), SECRET, algorithms=["HS256"], options={"require": ["exp"]})
+    except jwt.PyJWTError:
+        return error(401, "UNAUTHORIZED", "Invalid token", **{"WWW-Authenticate": "Bearer"})
+    appointment_id = request.path_params["appointment_id"]
+    if not ID.fullmatch(appointment_id):
+        return error(400, "INVALID_REQUEST", "Invalid appointment_id")
+    org_values = request.query_params.getlist("org_id")
+    if len(org_values) > 1 or any(not ID.fullmatch(value) for value in org_values):
+        return error(400, "INVALID_REQUEST", "Invalid org_id")
+    org = claims.get("org_id")
+    if org is not None and not (isinstance(org, str) and ID.fullmatch(org)):
+        return error(401, "UNAUTHORIZED", "Invalid org_id claim")
+    org = org or (org_values[0] if org_values else None)
+    if org is None:
+        return error(400, "INVALID_REQUEST", "No organization")
+    if org not in CONNECTED:
+        return error(400, "NOT_CONNECTED", f"Cal.com is not connected for {org}")
+    booking = CONNECTED[org].get(appointment_id)
+    if booking is None:
+        return error(502, "CALCOM_API_ERROR", "Cal.com: booking not found")
+    agent_id, agent_name, name, email, phone, start, end, status = booking
+    appointment = {
+        "id": appointment_id, "organization_id": org, "ghl_appointment_id": "", "contact_id": "",
+        "agent_id": agent_id, "agent_name": agent_name, "contact_name": name, "contact_email": email,
+        "contact_phone": phone, "appointment_time": start, "end_time": end, "status": status,
+    }
+    return JSONResponse({"success": True, "message": "Appointment retrieved", "data": {"appointment": appointment, "org_id": org, "agent_id": agent_id}})
+
+
+async def not_found(request: Request, exc: Exception) -> JSONResponse:
+    return error(404, "INVALID_REQUEST", "No such route")
+
+
+async def not_allowed(request: Request, exc: Exception) -> JSONResponse:
+    return error(405, "INVALID_REQUEST", "Method not allowed", Allow="GET, HEAD")
+
+
+async def server_error(request: Request, exc: Exception) -> JSONResponse:
+    return error(500, "INTERNAL_ERROR", "Internal server error")
+
+
+app = Starlette(
+    routes=[Route("/api/v1/calcom/appointments/{appointment_id}", get_appointment, methods=["GET"])],
+    exception_handlers={404: not_found, 405: not_allowed, 500: server_error},
+)
