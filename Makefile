@@ -27,7 +27,7 @@ BENCH_ARGS ?=
 
 BASE ?= origin/main
 
-.PHONY: help install mock test unit contract selftest falsealarms lint fuzz soak bench breaking proxy clean
+.PHONY: help install mock test unit contract calibrate selftest falsealarms lint fuzz soak bench breaking proxy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ contract: $(STAMP) ## the contract suite: embedded mock, or BASE_URL=... TOKEN=.
 	@mkdir -p $(REPORTS)
 	@$(CONTRACT_ENV) $(BIN)/python -m pytest contract_tests -q -o junit_suite_name=contract \
 		--junitxml=$(REPORTS)/contract-junit.xml --contract-report=$(REPORTS)/contract-report.md $(PYTEST_ARGS)
+
+calibrate: $(STAMP) ## first contact: one GET per situation, each inferred decision confirmed or contradicted (BASE_URL=... TOKEN=...)
+	@$(CONTRACT_ENV) $(BIN)/python -m contract_tests.calibrate
 
 unit: $(STAMP) $(NODE_STAMP) ## every pytest test (the mock's, the rules', and the contract suite on the mock)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -38,7 +38,7 @@ def create_flask_app(spec: ApiSpec) -> Flask:
         if status == 404:
             message = f"No route for {request.method} {request.path[:200]}; the API serves GET {spec.route}"
         else:
-            status, message = 400, f"Malformed request: {error.description or error.name}"
+            status, message = spec.status_for_code("INVALID_REQUEST"), f"Malformed request: {error.description or error.name}"
         return json_response(status, error_body("INVALID_REQUEST", message))
 
     @app.errorhandler(Exception)

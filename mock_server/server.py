@@ -13,8 +13,12 @@ from gunicorn.workers.gthread import ThreadWorker
 from gunicorn.workers.sync import SyncWorker
 
 from mock_server.config import MockConfig
+from mock_server.spec import load_spec
+from mock_server.wsgi import status_line
 
 _failing = threading.local()
+# The statuses of the two codes a protocol error can get, set from the spec by serve().
+_protocol_statuses = {"INVALID_REQUEST": 400, "INTERNAL_ERROR": 500}
 
 
 def write_envelope_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
@@ -23,9 +27,11 @@ def write_envelope_error(sock: Any, status_int: int, reason: str, mesg: str) -> 
     why = type(exc).__name__ if exc is not None else reason
     if status_int == 500:
         code, message = "INTERNAL_ERROR", "Internal server error"
-    else:  # 400, 431, 501...: a request the HTTP layer refused is malformed input, a documented 400
-        status_int, reason, code = 400, "Bad Request", "INVALID_REQUEST"
+    else:  # 400, 431, 501...: a request the HTTP layer refused is malformed input, INVALID_REQUEST
+        code = "INVALID_REQUEST"
         message = f"Malformed HTTP request: the server could not accept it ({why})"
+    status_int = _protocol_statuses[code]
+    reason = status_line(status_int).split(" ", 1)[1]
     body = json.dumps({"success": False, "message": message, "code": code}, separators=(",", ":")).encode()
     head = (
         f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
@@ -105,5 +111,7 @@ def lighten_logging() -> None:
 
 def serve(app: Any, config: MockConfig) -> None:
     """Run the app until interrupted."""
+    spec = load_spec(config.spec)
+    _protocol_statuses.update({code: spec.status_for_code(code) for code in _protocol_statuses})
     lighten_logging()
     MockServer(app, config).run()

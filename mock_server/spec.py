@@ -110,6 +110,10 @@ class ApiSpec:
                 return status
         raise SpecError(f"error code {code!r} is not documented in {self.path.name}")
 
+    def outcome(self, code: str) -> tuple[int, str]:
+        """(status, code): the answer the spec documents for an error code."""
+        return self.status_for_code(code), code
+
     def parameter_schema(self, name: str, location: str) -> dict[str, Any]:
         """The schema of a parameter, e.g. ('appointment_id', 'path')."""
         try:

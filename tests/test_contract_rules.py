@@ -13,8 +13,10 @@ from contract_tests.findings import rules_broken
 from mock_server.tokens import mint_token
 
 TOKEN = mint_token("org_sunrise_dental")
-GOOD_200 = copy.deepcopy(SPEC.responses[200].examples["appointment_retrieved"])
-GOOD_400 = copy.deepcopy(SPEC.responses[400].examples["not_connected"])
+GOOD_200 = copy.deepcopy(SPEC.example("appointment_retrieved")[1])
+NOT_CONNECTED_STATUS, GOOD_ERROR = SPEC.example("not_connected")
+UNAUTHORIZED_STATUS = SPEC.status_for_code("UNAUTHORIZED")
+UNDOCUMENTED_STATUS = 404
 
 
 def exchange(body, *, status: int = 200, content_type: str = "application/json", path_id: str = "kko1gv8tFZe8JjpCpct5tG", query: str = "", token: str = TOKEN) -> Exchange:
@@ -36,19 +38,19 @@ def edited(body: dict, edit) -> dict:
 
 
 def test_good_answers_pass_every_rule():
-    for good in (exchange(GOOD_200), exchange(GOOD_400, status=400)):
+    for good in (exchange(GOOD_200), exchange(GOOD_ERROR, status=NOT_CONNECTED_STATUS)):
         rules.check_all(good)
 
 
 BROKEN = {
-    "status_is_documented": exchange(GOOD_400, status=404),
+    "status_is_documented": exchange(GOOD_ERROR, status=UNDOCUMENTED_STATUS),
     "content_type_is_json": exchange(GOOD_200, content_type="text/plain"),
     "body_matches_response_schema": exchange(edited(GOOD_200, lambda b: b["data"]["appointment"].pop("status"))),
-    "no_html_or_stack_trace": exchange(b"<!DOCTYPE html><html><body>Bad gateway</body></html>", status=502),
-    "token_is_not_echoed": exchange({"success": False, "message": f"bad token {TOKEN}", "code": "UNAUTHORIZED"}, status=401),
-    "success_flag_matches_status": exchange(edited(GOOD_400, lambda b: b.update(success=True)), status=400),
-    "status_matches_error_code": exchange(edited(GOOD_400, lambda b: b.update(code="UNAUTHORIZED")), status=400),
-    "message_is_not_empty": exchange(edited(GOOD_400, lambda b: b.update(message="  ")), status=400),
+    "no_html_or_stack_trace": exchange(b"<!DOCTYPE html><html><body>Bad gateway</body></html>", status=SPEC.status_for_code("CALCOM_API_ERROR")),
+    "token_is_not_echoed": exchange({"success": False, "message": f"bad token {TOKEN}", "code": "UNAUTHORIZED"}, status=UNAUTHORIZED_STATUS),
+    "success_flag_matches_status": exchange(edited(GOOD_ERROR, lambda b: b.update(success=True)), status=NOT_CONNECTED_STATUS),
+    "status_matches_error_code": exchange(edited(GOOD_ERROR, lambda b: b.update(code="UNAUTHORIZED")), status=NOT_CONNECTED_STATUS),
+    "message_is_not_empty": exchange(edited(GOOD_ERROR, lambda b: b.update(message="  ")), status=NOT_CONNECTED_STATUS),
     "data_echoes_the_appointment": exchange(edited(GOOD_200, lambda b: b["data"].update(agent_id="agent_other"))),
     "end_time_is_after_appointment_time": exchange(edited(GOOD_200, lambda b: b["data"]["appointment"].update(end_time="2026-03-14T11:00:00Z"))),
     "appointment_is_the_one_asked_for": exchange(GOOD_200, path_id="someOtherBooking123"),

@@ -8,6 +8,11 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 const SECRET = process.env.APP_JWT_SECRET ?? "independent-test-secret";
 const PREFIX = "/api/v1/calcom/appointments/";
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
+// The status of each code; a team that moved one in its spec starts the server with APP_ERROR_STATUSES.
+const STATUS = {
+  INVALID_REQUEST: 400, NOT_CONNECTED: 400, UNAUTHORIZED: 401, INTERNAL_ERROR: 500, CALCOM_API_ERROR: 502,
+  ...JSON.parse(process.env.APP_ERROR_STATUSES ?? "{}"),
+};
 const BOOKINGS = {
   org_alpha_clinic: {
     Booking01AlphaAccepted: ["agent_ann", "Ann", "Jo Park", "jo@example.com", "+14155550111", "2026-05-01T09:00:00Z", "2026-05-01T09:30:00Z", "accepted"],
@@ -24,7 +29,7 @@ function send(res, status, body, headers = {}) {
   res.end(res.req.method === "HEAD" ? undefined : payload);
 }
 
-const fail = (res, status, code, message, headers) => send(res, status, { success: false, message, code }, headers);
+const fail = (res, code, message, headers, status = STATUS[code]) => send(res, status, { success: false, message, code }, headers);
 
 function verify(token) {
   const parts = token.split(".");
@@ -48,32 +53,32 @@ function verify(token) {
 function handle(req, res) {
   const url = new URL(req.url, "http://localhost");
   if (!url.pathname.startsWith(PREFIX) || url.pathname.slice(PREFIX.length).includes("/")) {
-    return fail(res, 404, "INVALID_REQUEST", "No such route");
+    return fail(res, "INVALID_REQUEST", "No such route", {}, 404);
   }
   if (req.method !== "GET" && req.method !== "HEAD") {
-    return fail(res, 405, "INVALID_REQUEST", "Method not allowed", { Allow: "GET, HEAD" });
+    return fail(res, "INVALID_REQUEST", "Method not allowed", { Allow: "GET, HEAD" }, 405);
   }
   const match = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "");
   const claims = match ? verify(match[1].trim()) : null;
-  if (!claims) return fail(res, 401, "UNAUTHORIZED", "Invalid or missing token", { "WWW-Authenticate": "Bearer" });
+  if (!claims) return fail(res, "UNAUTHORIZED", "Invalid or missing token", { "WWW-Authenticate": "Bearer" });
   let id;
   try {
     id = decodeURIComponent(url.pathname.slice(PREFIX.length));
   } catch {
-    return fail(res, 400, "INVALID_REQUEST", "Invalid appointment_id");
+    return fail(res, "INVALID_REQUEST", "Invalid appointment_id");
   }
-  if (!ID.test(id)) return fail(res, 400, "INVALID_REQUEST", "Invalid appointment_id");
+  if (!ID.test(id)) return fail(res, "INVALID_REQUEST", "Invalid appointment_id");
   const orgValues = url.searchParams.getAll("org_id");
-  if (orgValues.length > 1 || orgValues.some((v) => !ID.test(v))) return fail(res, 400, "INVALID_REQUEST", "Invalid org_id");
+  if (orgValues.length > 1 || orgValues.some((v) => !ID.test(v))) return fail(res, "INVALID_REQUEST", "Invalid org_id");
   if (claims.org_id !== undefined && (typeof claims.org_id !== "string" || !ID.test(claims.org_id))) {
-    return fail(res, 401, "UNAUTHORIZED", "Invalid org_id claim");
+    return fail(res, "UNAUTHORIZED", "Invalid org_id claim");
   }
   const org = claims.org_id ?? orgValues[0];
-  if (!org) return fail(res, 400, "INVALID_REQUEST", "No organization");
+  if (!org) return fail(res, "INVALID_REQUEST", "No organization");
   const bookings = BOOKINGS[org];
-  if (!bookings) return fail(res, 400, "NOT_CONNECTED", `Cal.com is not connected for ${org}`);
+  if (!bookings) return fail(res, "NOT_CONNECTED", `Cal.com is not connected for ${org}`);
   const found = Object.hasOwn(bookings, id) ? bookings[id] : undefined;
-  if (!found) return fail(res, 502, "CALCOM_API_ERROR", "Cal.com: booking not found");
+  if (!found) return fail(res, "CALCOM_API_ERROR", "Cal.com: booking not found");
   const [agent_id, agent_name, contact_name, contact_email, contact_phone, appointment_time, end_time, status] = found;
   const appointment = {
     id, organization_id: org, ghl_appointment_id: "", contact_id: "", agent_id, agent_name,
@@ -86,6 +91,6 @@ createServer((req, res) => {
   try {
     handle(req, res);
   } catch {
-    fail(res, 500, "INTERNAL_ERROR", "Internal server error");
+    fail(res, "INTERNAL_ERROR", "Internal server error");
   }
 }).listen(Number(process.env.PORT ?? 8002), process.env.HOST ?? "127.0.0.1");

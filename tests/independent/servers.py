@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
 
 from mock_server.launcher import ServerProcess
+from mock_server.spec import load_spec
 
 HERE = Path(__file__).resolve().parent
 # Long enough for PyJWT's HS256 key-length advice; a test secret, not a real one.
@@ -55,5 +57,7 @@ SERVERS = {server.name: server for server in (StarletteServer, NodeServer, Flask
 
 
 def start(name: str) -> ServerProcess:
-    """Start one of the servers with the test secret; the caller stops it."""
-    return SERVERS[name](env={"APP_JWT_SECRET": SECRET}).start()
+    """Start one of the servers with the test secret and the statuses the spec pairs with each code."""
+    spec = load_spec()
+    statuses = json.dumps({code: spec.status_for_code(code) for code in spec.error_codes})
+    return SERVERS[name](env={"APP_JWT_SECRET": SECRET, "APP_ERROR_STATUSES": statuses}).start()

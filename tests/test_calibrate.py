@@ -1,0 +1,98 @@
+"""`make calibrate`: one GET per situation, each inferred decision confirmed or contradicted, with where to edit."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from mock_server.config import DEV_JWT_SECRET
+from mock_server.launcher import MockProcess
+from mock_server.tokens import mint_token
+from tests.spec_edits import drilled_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def calibrate(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CONTRACT_", "MOCK_"))}
+    command = [sys.executable, "-m", "contract_tests.calibrate"]
+    return subprocess.run(command, cwd=ROOT, env={**clean, "CONTRACT_RATE_LIMIT": "0", **env}, capture_output=True, text=True, timeout=120)
+
+
+def live(server: MockProcess, **extra: str) -> dict[str, str]:
+    return {
+        "CONTRACT_BASE_URL": server.base_url, "CONTRACT_TOKEN": mint_token(), "CONTRACT_APPOINTMENT_ID": "kko1gv8tFZe8JjpCpct5tG",
+        "CONTRACT_ORG_ID": "org_sunrise_dental", "CONTRACT_JWT_SECRET": DEV_JWT_SECRET, **extra,
+    }
+
+
+def requests_sent(output: str) -> int:
+    return int(re.search(r"\((\d+) GET requests sent\)", output).group(1))
+
+
+def test_the_embedded_mock_confirms_every_decision():
+    result = calibrate({})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"13 confirmed, 0 contradicted, 0 not checked", result.stdout)
+    assert requests_sent(result.stdout) <= 30
+
+
+def test_a_server_that_moved_two_codes_is_contradicted_with_the_place_to_edit(tmp_path):
+    with MockProcess("--quiet", "--workers", "1", "--spec", str(drilled_spec(tmp_path))) as server:
+        result = calibrate(live(server))
+    out = result.stdout
+    assert result.returncode == 1, out + result.stderr
+    assert re.search(r"^unknown booking +503 CALCOM_API_ERROR +502 CALCOM_API_ERROR +contradicted$", out, re.MULTILINE), out
+    assert re.search(r"^organization without Cal.com +409 NOT_CONNECTED +400 NOT_CONNECTED +contradicted$", out, re.MULTILINE), out
+    assert "move CALCOM_API_ERROR to a 503 response" in out and "components.schemas.CalcomApiError" in out
+    assert "move NOT_CONNECTED to a 409 response" in out and "components.schemas.BadRequestError" in out
+    assert "2 contradicted" in out and DEV_JWT_SECRET not in out
+
+
+def test_missing_inputs_are_named_not_guessed():
+    with MockProcess("--quiet", "--workers", "1") as server:
+        result = calibrate({"CONTRACT_BASE_URL": server.base_url, "CONTRACT_TOKEN": mint_token()})
+    assert result.returncode == 0, result.stdout
+    assert "not checked: the known booking: needs CONTRACT_APPOINTMENT_ID" in result.stdout
+    assert "not checked: organization without Cal.com: needs CONTRACT_NOT_CONNECTED_TOKEN or CONTRACT_JWT_SECRET" in result.stdout
+
+
+class _HtmlEverywhere(BaseHTTPRequestHandler):
+    seen_methods: list[str] = []
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        _HtmlEverywhere.seen_methods.append(self.command)
+        body = b"<html><body>Welcome to nginx</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_a_url_that_is_not_the_api_is_said_so_and_gets_only_gets():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _HtmlEverywhere)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        result = calibrate({"CONTRACT_BASE_URL": f"http://127.0.0.1:{httpd.server_address[1]}", "CONTRACT_TOKEN": mint_token()})
+    finally:
+        httpd.shutdown()
+    assert result.returncode == 1
+    assert "not the JSON envelope: check that BASE_URL reaches the API itself" in result.stdout
+    assert set(_HtmlEverywhere.seen_methods) == {"GET"} and len(_HtmlEverywhere.seen_methods) <= 30
+
+
+@pytest.mark.parametrize("env,message", [({"CONTRACT_BASE_URL": "http://127.0.0.1:9"}, "CONTRACT_TOKEN is required")])
+def test_settings_errors_are_one_line(env, message):
+    result = calibrate(env)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
