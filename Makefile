@@ -27,7 +27,7 @@ BENCH_ARGS ?=
 
 BASE ?= origin/main
 
-.PHONY: help install mock test unit contract calibrate selftest falsealarms lint fuzz soak bench breaking proxy clean
+.PHONY: help install mock test unit contract calibrate selftest falsealarms specmatic lint fuzz soak bench breaking proxy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,7 +44,7 @@ $(STAMP): pyproject.toml
 
 $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is needed for Prism and Spectral: install Node.js 20+" >&2; exit 1; }
-	@echo "Installing the pinned Node tools (Prism, Spectral, openapi-diff) into node_modules/ ..."
+	@echo "Installing the pinned Node tools (Prism, Spectral, openapi-diff, Specmatic) into node_modules/ ..."
 	@SCARF_ANALYTICS=false npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $(NODE_STAMP)
 
@@ -88,6 +88,9 @@ bench: $(STAMP) $(NODE_STAMP) ## the mock against Prism with wrk (installs wrk i
 	@mkdir -p $(REPORTS)
 	@$(COMPILE)
 	$(BIN)/python -m bench.compare $(BENCH_ARGS) | tee $(REPORTS)/bench.txt
+
+specmatic: $(STAMP) $(NODE_STAMP) ## Specmatic's contract tests against the mock (needs Java 17+): 0 failures, 100% coverage
+	$(BIN)/python -m contract_tests.specmatic
 
 breaking: $(STAMP) $(NODE_STAMP) ## fail on client-breaking changes of openapi.yaml since BASE=<git ref> (default origin/main)
 	$(BIN)/python -m contract_tests.breaking --base $(BASE)
