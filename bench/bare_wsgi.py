@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mock_server import MockConfig
-from mock_server.dataset import load_dataset
+from mock_server.data.dataset import load_dataset
 from mock_server.spec import load_spec
 
 _BODY = load_dataset(MockConfig().fixtures, load_spec()).organizations["org_sunrise_dental"].bookings["kko1gv8tFZe8JjpCpct5tG"]

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Iterator
 
 from bench.procinfo import tree_pss_bytes, tree_rss_bytes
-from mock_server.launcher import MockProcess, PrismProcess, ServerProcess
+from mock_server.serving.launcher import MockProcess, PrismProcess, ServerProcess
 from mock_server.spec import load_spec
 from mock_server.tokens import mint_token
 

@@ -8,7 +8,7 @@ from gunicorn.app.base import BaseApplication
 
 from bench.bare_wsgi import app
 from mock_server.config import MockConfig
-from mock_server.server import gunicorn_settings
+from mock_server.serving.server import gunicorn_settings
 
 
 class BareServer(BaseApplication):  # type: ignore[misc]

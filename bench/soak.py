@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 
 from bench.procinfo import tree_rss_bytes
-from mock_server.launcher import MockProcess
+from mock_server.serving.launcher import MockProcess
 from mock_server.spec import load_spec
 from mock_server.tokens import mint_token
 

@@ -202,7 +202,7 @@ def _target(settings: ContractSettings) -> Iterator[Target]:
         yield live_target(settings)
         return
     from contract_tests.target import embedded_target
-    from mock_server.launcher import MockProcess
+    from mock_server.serving.launcher import MockProcess
 
     with MockProcess("--quiet", "--workers", "1", *settings.mock_args) as server:
         yield embedded_target(server.base_url, frozenset())

@@ -141,9 +141,9 @@ def target(contract_settings: ContractSettings) -> Iterator[Target]:
     if contract_settings.live:
         yield live_target(contract_settings)
         return
-    from mock_server.dataset import load_dataset
+    from mock_server.data.dataset import load_dataset
     from mock_server.config import DEFAULT_FIXTURES
-    from mock_server.launcher import MockProcess
+    from mock_server.serving.launcher import MockProcess
 
     spec = load_spec()
     known = frozenset(uid for org in load_dataset(DEFAULT_FIXTURES, spec).organizations.values() for uid in org.bookings)

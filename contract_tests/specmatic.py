@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     if not examples_are_current():
         print(f"specmatic: {EXAMPLES_DIR.name}/ is stale: run `.venv/bin/python -m contract_tests.specmatic --write-examples`", file=sys.stderr)
         return 2
-    from mock_server.launcher import MockProcess
+    from mock_server.serving.launcher import MockProcess
     from mock_server.tokens import mint_token
 
     with MockProcess("--quiet", "--workers", "1") as mock:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from mock_server.config import DEV_JWT_SECRET, ENV, MockConfig
-from mock_server.dataset import FixturesError
+from mock_server.data.dataset import FixturesError
 from mock_server.spec import SpecError
 from mock_server.tokens import DEFAULT_EXPIRES_IN, DEFAULT_ORG, mint_token
 
@@ -91,8 +91,8 @@ def serve_command(argv: list[str]) -> int:
         latency=args.latency or None,
         error_rate=args.error_rate,
     )
-    from mock_server.app import create_served_app
-    from mock_server.server import serve
+    from mock_server.serving.app import create_served_app
+    from mock_server.serving.server import serve
 
     try:
         app, parts = create_served_app(config)
@@ -130,15 +130,15 @@ def proxy_command(argv: list[str]) -> int:
         print(f"error: --upstream must be an http(s) URL, got {args.upstream!r}", file=sys.stderr)
         return 2
     try:
-        from mock_server.proxy import ValidatingProxy
+        from mock_server.admin.proxy import ValidatingProxy
     except ImportError as exc:
         print(f"error: the proxy needs the test tools (make install): {exc}", file=sys.stderr)
         return 2
-    from mock_server.request_log import RequestLog, configure_logging
-    from mock_server.server import serve
+    from mock_server.serving.request_log import RequestLog, configure_logging
+    from mock_server.serving.server import serve
 
     configure_logging()
-    logging.getLogger("mock_server.proxy").setLevel(logging.INFO)
+    logging.getLogger("mock_server.admin.proxy").setLevel(logging.INFO)
     config = replace(defaults, host=args.host, port=args.port)
     print(f"Validating proxy on http://{args.host}:{args.port} -> {args.upstream}", file=sys.stderr, flush=True)
     serve(RequestLog(ValidatingProxy(args.upstream, args.timeout)), config)

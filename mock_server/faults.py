@@ -14,10 +14,10 @@ from typing import Any, Callable
 
 import jwt
 
-from mock_server.auth import Identity, bearer_token, unauthorized
+from mock_server.pipeline.auth import Identity, bearer_token, unauthorized
 from mock_server.envelope import ApiError
 from mock_server.pipeline import Pipeline
-from mock_server.wsgi import StartResponse, WsgiApp, collect, status_line
+from mock_server.serving.wsgi import StartResponse, WsgiApp, collect, status_line
 
 
 @dataclass

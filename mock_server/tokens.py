@@ -8,7 +8,7 @@ from typing import Any
 
 import jwt
 
-from mock_server.auth import ALGORITHM, ORG_CLAIM
+from mock_server.pipeline.auth import ALGORITHM, ORG_CLAIM
 from mock_server.config import DEV_JWT_SECRET
 
 DEFAULT_ORG = "org_sunrise_dental"

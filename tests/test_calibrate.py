@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mock_server.config import DEV_JWT_SECRET
-from mock_server.launcher import MockProcess
+from mock_server.serving.launcher import MockProcess
 from mock_server.tokens import mint_token
 from tests.spec_edits import drilled_spec
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mock_server.launcher import MockProcess
+from mock_server.serving.launcher import MockProcess
 from mock_server.tokens import mint_token
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from mock_server.launcher import ServerProcess
+from mock_server.serving.launcher import ServerProcess
 from mock_server.tokens import mint_token
 from tests.independent.servers import DATA, SECRET, SERVERS, start
 

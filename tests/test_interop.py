@@ -14,7 +14,7 @@ import yaml
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from mock_server.launcher import MockProcess, PrismProcess
+from mock_server.serving.launcher import MockProcess, PrismProcess
 from mock_server.spec import ApiSpec
 from mock_server.tokens import mint_token
 

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from contract_tests import strategies
 from contract_tests.reachable import header_value_reaches_app, path_segment_reaches_app, query_text_reaches_app
 from contract_tests.selftest import live_inputs
-from mock_server.launcher import MockProcess
+from mock_server.serving.launcher import MockProcess
 from mock_server.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent

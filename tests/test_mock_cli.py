@@ -12,7 +12,7 @@ import jwt
 import pytest
 
 from mock_server.config import DEV_JWT_SECRET
-from mock_server.launcher import MockProcess
+from mock_server.serving.launcher import MockProcess
 
 KNOWN = "kko1gv8tFZe8JjpCpct5tG"
 

@@ -9,7 +9,7 @@ import yaml
 
 from mock_server import MockConfig, create_app
 from mock_server.config import DEFAULT_FIXTURES
-from mock_server.dataset import FixturesError, load_dataset
+from mock_server.data.dataset import FixturesError, load_dataset
 from mock_server.tokens import mint_token
 
 

@@ -16,9 +16,9 @@ from werkzeug.test import Client
 
 from contract_tests.breaking import compare, main as breaking_main
 from contract_tests.settings import VARIABLES
-from mock_server.launcher import MockProcess
+from mock_server.serving.launcher import MockProcess
 from mock_server.spec import load_spec, spec_path
-from mock_server.proxy import CONFORMANCE_HEADER, ValidatingProxy
+from mock_server.admin.proxy import CONFORMANCE_HEADER, ValidatingProxy
 from mock_server.tokens import mint_token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -211,10 +211,10 @@ def test_the_proxy_forwards_and_reports_conformance(caplog, fault, verdict):
     args = ["--workers", "1", "--quiet"] + (["--fault", fault] if fault else [])
     with MockProcess(*args) as upstream:
         proxy = Client(ValidatingProxy(upstream.base_url))
-        proxy_log = logging.getLogger("mock_server.proxy")
+        proxy_log = logging.getLogger("mock_server.admin.proxy")
         proxy_log.addHandler(caplog.handler)  # the mock's logger does not propagate to the root
         try:
-            with caplog.at_level(logging.INFO, logger="mock_server.proxy"):
+            with caplog.at_level(logging.INFO, logger="mock_server.admin.proxy"):
                 response = proxy.get(f"/api/v1/calcom/appointments/{KNOWN}", headers={"Authorization": f"Bearer {mint_token()}"})
         finally:
             proxy_log.removeHandler(caplog.handler)

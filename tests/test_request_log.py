@@ -6,7 +6,7 @@ import io
 import logging
 import time
 
-from mock_server.request_log import BatchedStreamHandler, LineFormatter
+from mock_server.serving.request_log import BatchedStreamHandler, LineFormatter
 
 
 def _logger(name: str, handler: logging.Handler) -> logging.Logger:

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from mock_server import MockConfig, create_app
-from mock_server.resilience import parse_error_rate, parse_latency
+from mock_server.pipeline.resilience import parse_error_rate, parse_latency
 from tests.conftest import ValidatingClient
 
 KNOWN = "kko1gv8tFZe8JjpCpct5tG"

@@ -11,7 +11,7 @@ import pytest
 
 from contract_tests.specmatic import EXAMPLES_DIR, example_files, examples_are_current, missing_prerequisite, run_specmatic
 from mock_server.config import DEV_JWT_SECRET
-from mock_server.launcher import MockProcess
+from mock_server.serving.launcher import MockProcess
 from mock_server.tokens import mint_token
 
 ROOT = Path(__file__).resolve().parent.parent

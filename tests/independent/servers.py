@@ -7,7 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from mock_server.launcher import ServerProcess
+from mock_server.serving.launcher import ServerProcess
 from mock_server.spec import load_spec
 
 HERE = Path(__file__).resolve().parent

@@ -15,9 +15,9 @@ import requests
 
 from contract_tests.masking import mask_text
 from contract_tests.rules import Exchange, violations
-from mock_server.wsgi import StartResponse, status_line
+from mock_server.serving.wsgi import StartResponse, status_line
 
-log = logging.getLogger("mock_server.proxy")
+log = logging.getLogger("mock_server.admin.proxy")
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers", "transfer-encoding", "upgrade", "host", "content-length", "content-encoding"}
 CONFORMANCE_HEADER = "X-Contract-Conformance"
 MAX_BODY = 8 * 1024 * 1024

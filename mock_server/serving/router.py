@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 from mock_server.envelope import ApiError, error_body
 from mock_server.pipeline import Pipeline
-from mock_server.wsgi import JSON_TYPE, StartResponse, WsgiApp, parse_query, status_line, wsgi_text
+from mock_server.serving.wsgi import JSON_TYPE, StartResponse, WsgiApp, parse_query, status_line, wsgi_text
 
 log = logging.getLogger("mock_server")
 SAFE_METHODS = ("GET", "HEAD")

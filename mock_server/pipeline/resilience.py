@@ -16,7 +16,7 @@ from typing import Any
 
 from mock_server.envelope import ApiError
 from mock_server.pipeline import Pipeline
-from mock_server.wsgi import Query
+from mock_server.serving.wsgi import Query
 
 MAX_LATENCY_MS = 30_000
 INJECTED_CODES = ("CALCOM_API_ERROR", "INTERNAL_ERROR")

@@ -6,14 +6,14 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from mock_server.auth import Identity, TokenVerifier
-from mock_server.bookings import lookup_booking
-from mock_server.dataset import Dataset
-from mock_server.negotiation import forced_response, parse_preference
-from mock_server.organization import resolve_organization
+from mock_server.pipeline.auth import Identity, TokenVerifier
+from mock_server.pipeline.bookings import lookup_booking
+from mock_server.data.dataset import Dataset
+from mock_server.pipeline.negotiation import forced_response, parse_preference
+from mock_server.pipeline.organization import resolve_organization
 from mock_server.spec import ApiSpec
-from mock_server.validation import RequestValidator
-from mock_server.wsgi import Query
+from mock_server.pipeline.validation import RequestValidator
+from mock_server.serving.wsgi import Query
 
 
 @dataclass(frozen=True)

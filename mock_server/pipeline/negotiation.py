@@ -8,7 +8,7 @@ from typing import Any
 
 from mock_server.envelope import ApiError
 from mock_server.spec import ApiSpec, SpecError
-from mock_server.wsgi import Query
+from mock_server.serving.wsgi import Query
 
 _PREFERENCE = re.compile(r"\s*(code|example)\s*=\s*\"?([^\",;\s]*)\"?\s*", re.IGNORECASE)
 

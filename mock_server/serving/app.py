@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mock_server.config import MockConfig
-from mock_server.dataset import Dataset, load_dataset
+from mock_server.data.dataset import Dataset, load_dataset
 from mock_server.pipeline import Pipeline, build_pipeline
-from mock_server.request_log import RequestLog, configure_logging
-from mock_server.resilience import Resilience, parse_error_rate, parse_latency, with_resilience
-from mock_server.router import OperationRouter
+from mock_server.serving.request_log import RequestLog, configure_logging
+from mock_server.pipeline.resilience import Resilience, parse_error_rate, parse_latency, with_resilience
+from mock_server.serving.router import OperationRouter
 from mock_server.spec import ApiSpec, load_spec
-from mock_server.wsgi import LazyApp, WsgiApp
+from mock_server.serving.wsgi import LazyApp, WsgiApp
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -74,7 +74,7 @@ def build_mock(config: MockConfig | None = None) -> MockParts:
 
 def create_app(config: MockConfig | None = None) -> Flask:
     """Build a mock as a Flask app (for tests and embedding): spec and dataset are loaded here, once."""
-    from mock_server.fallback import create_flask_app
+    from mock_server.serving.fallback import create_flask_app
 
     parts = build_mock(config)
     app = create_flask_app(parts.spec)
@@ -92,7 +92,7 @@ def create_served_app(config: MockConfig | None = None) -> tuple[WsgiApp, MockPa
     parts = build_mock(config)
 
     def flask_wsgi() -> WsgiApp:
-        from mock_server.fallback import create_flask_app
+        from mock_server.serving.fallback import create_flask_app
 
         return create_flask_app(parts.spec).wsgi_app
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mock_server.dataset import Dataset
+from mock_server.data.dataset import Dataset
 from mock_server.envelope import ApiError
 
 

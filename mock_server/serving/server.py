@@ -14,7 +14,7 @@ from gunicorn.workers.sync import SyncWorker
 
 from mock_server.config import MockConfig
 from mock_server.spec import load_spec
-from mock_server.wsgi import status_line
+from mock_server.serving.wsgi import status_line
 
 _failing = threading.local()
 # The statuses of the two codes a protocol error can get, set from the spec by serve().
@@ -85,7 +85,7 @@ def gunicorn_settings(config: MockConfig) -> dict[str, Any]:
         "bind": f"{config.host}:{config.port}",
         "workers": config.workers,
         "threads": config.threads,
-        "worker_class": f"mock_server.server.{'EnvelopeThreadWorker' if threaded else 'EnvelopeSyncWorker'}",
+        "worker_class": f"mock_server.serving.server.{'EnvelopeThreadWorker' if threaded else 'EnvelopeSyncWorker'}",
         "accesslog": None,  # the app logs one line per request itself, without headers
         "errorlog": "-",
         "loglevel": "warning",

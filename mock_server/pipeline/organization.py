@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mock_server.auth import Identity
+from mock_server.pipeline.auth import Identity
 from mock_server.envelope import ApiError
 
 

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from mock_server.envelope import error_body
 from mock_server.spec import ApiSpec
-from mock_server.wsgi import JSON_TYPE, status_line
+from mock_server.serving.wsgi import JSON_TYPE, status_line
 
 log = logging.getLogger("mock_server")
 

@@ -10,7 +10,7 @@ import threading
 import time
 from typing import Any, Iterable, TextIO
 
-from mock_server.wsgi import StartResponse, WsgiApp, collect, wsgi_text
+from mock_server.serving.wsgi import StartResponse, WsgiApp, collect, wsgi_text
 
 LOGGER_NAME = "mock_server.requests"
 MAX_TARGET = 200

@@ -1,0 +1,1 @@
+"""The dataset: the embedded fixtures, their loading and checking, and the store the workers share."""
