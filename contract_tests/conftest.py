@@ -147,7 +147,9 @@ def target(contract_settings: ContractSettings) -> Iterator[Target]:
 
     spec = load_spec()
     known = frozenset(uid for org in load_dataset(DEFAULT_FIXTURES, spec).organizations.values() for uid in org.bookings)
-    with MockProcess("--quiet", *contract_settings.mock_args) as server:
+    # gunicorn: its HTTP layer answers even the requests it refuses itself with the envelope, so the suite
+    # can generate everything here (Granian's refuses those with an empty 400, as any other stack would).
+    with MockProcess("--quiet", "--server", "gunicorn", *contract_settings.mock_args) as server:
         yield embedded_target(server.base_url, known)
 
 

@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from mock_server.config import DEV_JWT_SECRET, ENV, MockConfig
+from mock_server.config import DEV_JWT_SECRET, ENV, SERVERS, MockConfig
 from mock_server.data.dataset import FixturesError
 from mock_server.spec import SpecError
 from mock_server.tokens import DEFAULT_EXPIRES_IN, DEFAULT_ORG, mint_token
@@ -21,7 +21,8 @@ def _serve_parser(defaults: MockConfig) -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default=defaults.host, help=f"interface to bind (env {ENV['host']}; default %(default)s)")
     parser.add_argument("--port", type=int, default=defaults.port, help=f"port (env {ENV['port']}; default %(default)s)")
-    parser.add_argument("--workers", type=int, default=defaults.workers, help=f"gunicorn worker processes (env {ENV['workers']}; default %(default)s)")
+    parser.add_argument("--server", choices=SERVERS, default=defaults.server, help=f"HTTP server: granian (fast) or gunicorn (JSON envelope even for requests it refuses itself) (env {ENV['server']}; default %(default)s)")
+    parser.add_argument("--workers", type=int, default=defaults.workers, help=f"worker processes (env {ENV['workers']}; default %(default)s)")
     parser.add_argument("--threads", type=int, default=defaults.threads, help=f"threads per worker (env {ENV['threads']}; default %(default)s)")
     parser.add_argument("--fixtures", type=Path, default=defaults.fixtures, help=f"dataset YAML (env {ENV['fixtures']}; default: the embedded dataset)")
     parser.add_argument("--jwt-secret", default=defaults.jwt_secret, help=f"HS256 secret that tokens must be signed with (env {ENV['jwt_secret']}; default: the development secret)")
@@ -29,6 +30,10 @@ def _serve_parser(defaults: MockConfig) -> argparse.ArgumentParser:
     parser.add_argument("--fault", default=defaults.fault, help=f"serve with one deliberate contract violation (env {ENV['fault']}); see --list-faults")
     parser.add_argument("--latency", default=defaults.latency, help=f"add latency to every answer: MS or MIN-MAX milliseconds (env {ENV['latency']})")
     parser.add_argument("--error-rate", type=float, default=defaults.error_rate, help=f"fraction of answers replaced by 502 CALCOM_API_ERROR or 500 INTERNAL_ERROR (env {ENV['error_rate']})")
+    parser.add_argument("--no-cors", dest="cors", action="store_false", default=defaults.cors, help=f"no CORS headers, preflights not answered (env {ENV['cors']}=0)")
+    parser.add_argument("--no-admin", dest="admin", action="store_false", default=defaults.admin, help=f"no admin API under /__mock/ (env {ENV['admin']}=0)")
+    parser.add_argument("--admin-token", default=defaults.admin_token, help=f"bearer token the admin API requires; needed to serve it beyond loopback (env {ENV['admin_token']})")
+    parser.add_argument("--journal-size", type=int, default=defaults.journal_size, help=f"requests the journal keeps per worker; 0 turns it off (env {ENV['journal_size']}; default %(default)s)")
     parser.add_argument("--list-faults", action="store_true", help="list the faults, one line each, and exit")
     parser.add_argument("--quiet", action="store_true", default=not defaults.log_requests, help=f"do not log one line per request (env {ENV['log_requests']}=0)")
     return parser
@@ -72,9 +77,9 @@ def serve_command(argv: list[str]) -> int:
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    for name in ("port", "workers", "threads"):
+    for name in ("port", "workers", "threads", "journal_size"):
         value = getattr(args, name)
-        if value < (0 if name == "port" else 1) or value > 65535:
+        if value < (0 if name in ("port", "journal_size") else 1) or value > (10**6 if name == "journal_size" else 65535):
             print(f"error: --{name} is out of range: {value}", file=sys.stderr)
             return 2
     config = replace(
@@ -90,6 +95,11 @@ def serve_command(argv: list[str]) -> int:
         fault=args.fault or None,
         latency=args.latency or None,
         error_rate=args.error_rate,
+        server=args.server,
+        cors=args.cors,
+        admin=args.admin,
+        admin_token=args.admin_token or None,
+        journal_size=args.journal_size,
     )
     from mock_server.serving.app import create_served_app
     from mock_server.serving.server import serve
@@ -101,10 +111,12 @@ def serve_command(argv: list[str]) -> int:
         return 2
     dataset, spec = parts.dataset, parts.spec
     bookings = sum(len(org.bookings) for org in dataset.organizations.values())
+    admin = f"admin API on http://{config.host}:{config.port}/__mock/" + (" (admin token required)" if config.admin_token else "")
     print(
-        f"Ravan mock: {spec.method} {spec.route} on http://{config.host}:{config.port} "
+        f"Ravan mock: {spec.method} {spec.route} on http://{config.host}:{config.port} under {config.server} "
         f"({len(dataset.organizations)} organizations, {bookings} bookings from {dataset.source}; "
-        f"spec {spec.path.name} v{spec.version}). Mint a token: python -m mock_server token"
+        f"spec {spec.path.name} v{spec.version}). Mint a token: python -m mock_server token\n"
+        f"{config.admin_refusal() or admin}; CORS {'on' if config.cors else 'off'}"
         + (f"\nFAULT INJECTED: {config.fault}: this server breaks the contract on purpose" if config.fault else ""),
         file=sys.stderr,
         flush=True,
@@ -134,14 +146,14 @@ def proxy_command(argv: list[str]) -> int:
     except ImportError as exc:
         print(f"error: the proxy needs the test tools (make install): {exc}", file=sys.stderr)
         return 2
-    from mock_server.serving.request_log import RequestLog, configure_logging
+    from mock_server.serving.request_log import RequestRecorder, configure_logging
     from mock_server.serving.server import serve
 
     configure_logging()
     logging.getLogger("mock_server.admin.proxy").setLevel(logging.INFO)
     config = replace(defaults, host=args.host, port=args.port)
     print(f"Validating proxy on http://{args.host}:{args.port} -> {args.upstream}", file=sys.stderr, flush=True)
-    serve(RequestLog(ValidatingProxy(args.upstream, args.timeout)), config)
+    serve(RequestRecorder(ValidatingProxy(args.upstream, args.timeout)), config)
     return 0
 
 

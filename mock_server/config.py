@@ -23,7 +23,14 @@ ENV = {
     "fault": "MOCK_FAULT",
     "latency": "MOCK_LATENCY",
     "error_rate": "MOCK_ERROR_RATE",
+    "server": "MOCK_SERVER",
+    "cors": "MOCK_CORS",
+    "admin": "MOCK_ADMIN",
+    "admin_token": "MOCK_ADMIN_TOKEN",
+    "journal_size": "MOCK_JOURNAL_SIZE",
 }
+SERVERS = ("granian", "gunicorn")
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,7 @@ class MockConfig:
     port: int = DEFAULT_PORT
     workers: int = 2
     threads: int = 4
+    server: str = "granian"
     fixtures: Path = DEFAULT_FIXTURES
     jwt_secret: str = DEV_JWT_SECRET
     spec: Path | None = None
@@ -41,6 +49,19 @@ class MockConfig:
     fault: str | None = None
     latency: str | None = None  # "250" or "100-500" milliseconds
     error_rate: float = 0.0
+    cors: bool = True
+    admin: bool = True
+    admin_token: str | None = None
+    journal_size: int = 1000
+
+    def admin_refusal(self) -> str | None:
+        """Why the admin API stays off (None when it is on)."""
+        if not self.admin:
+            return "the admin API is off (--no-admin)"
+        if self.host not in LOOPBACK_HOSTS and not self.admin_token:
+            return (f"the admin API is off: the mock listens on {self.host}, beyond loopback, and no admin token "
+                    "was given (--admin-token or MOCK_ADMIN_TOKEN), so nobody on the network can rewrite its data")
+        return None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "MockConfig":
@@ -49,9 +70,9 @@ class MockConfig:
         kwargs: dict[str, object] = {}
         if env.get(ENV["host"]):
             kwargs["host"] = env[ENV["host"]]
-        for name in ("port", "workers", "threads"):
+        for name in ("port", "workers", "threads", "journal_size"):
             if env.get(ENV[name]):
-                kwargs[name] = _positive_int(ENV[name], env[ENV[name]], allow_zero=name == "port")
+                kwargs[name] = _positive_int(ENV[name], env[ENV[name]], allow_zero=name in ("port", "journal_size"))
         if env.get(ENV["fixtures"]):
             kwargs["fixtures"] = Path(env[ENV["fixtures"]])
         if env.get(ENV["jwt_secret"]):
@@ -67,8 +88,15 @@ class MockConfig:
                 kwargs["error_rate"] = float(env[ENV["error_rate"]])
             except ValueError:
                 raise ValueError(f"{ENV['error_rate']} must be a number from 0 to 1, got {env[ENV['error_rate']]!r}") from None
-        if env.get(ENV["log_requests"]):
-            kwargs["log_requests"] = env[ENV["log_requests"]].lower() not in {"0", "false", "no", "off"}
+        for name in ("log_requests", "cors", "admin"):
+            if env.get(ENV[name]):
+                kwargs[name] = env[ENV[name]].lower() not in {"0", "false", "no", "off"}
+        if env.get(ENV["admin_token"]):
+            kwargs["admin_token"] = env[ENV["admin_token"]]
+        if env.get(ENV["server"]):
+            if env[ENV["server"]] not in SERVERS:
+                raise ValueError(f"{ENV['server']} must be one of {', '.join(SERVERS)}, got {env[ENV['server']]!r}")
+            kwargs["server"] = env[ENV["server"]]
         return cls(**kwargs)  # type: ignore[arg-type]
 
 

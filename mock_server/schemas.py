@@ -22,11 +22,16 @@ def draft4_validator(schema: dict[str, Any]) -> Any:
 
 def error_message(error: Any) -> str:
     """The error's message, with every allowed value when an enum rejected it (not "or 3 other candidates")."""
+    if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Required):
+        return "missing: a required field"
     if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Enum):
         return f"{json.dumps(error.instance)} is not one of {', '.join(json.dumps(option) for option in error.kind.options)}"
     return str(error.message)
 
 
 def error_path(error: Any) -> list[str | int]:
-    """Where in the instance a validation error is (a list of keys and indexes)."""
-    return list(error.instance_path)
+    """Where in the instance a validation error is (a list of keys and indexes); a missing field names itself."""
+    path = list(error.instance_path)
+    if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Required):
+        path.append(error.kind.property)
+    return path

@@ -44,9 +44,16 @@ CASES: dict[str, tuple[bytes, str]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def server():
-    with MockProcess("--workers", "1", "--threads", "4", "--quiet") as process:
+# What Granian answers differently: its HTTP parser refuses these itself with an empty 400 (no envelope:
+# the README says so), and its header limit is higher than gunicorn's, so that request reaches the API.
+GRANIAN_REFUSES = {"raw non-UTF-8 bytes", "NUL in a header name", "garbage request line", "unknown HTTP version"}
+GRANIAN_CODES = {"header beyond the server's limit": "UNAUTHORIZED"}
+
+
+@pytest.fixture(scope="module", params=["granian", "gunicorn"])
+def server(request):
+    with MockProcess("--server", request.param, "--workers", "1", "--threads", "4", "--quiet") as process:
+        process.server_name = request.param
         yield process
 
 
@@ -57,9 +64,15 @@ def _exchange(request: bytes, answer) -> Exchange:
     return Exchange(method, f"http://127.0.0.1{target}", {}, answer.status, answer.headers, answer.body)
 
 
-@pytest.mark.parametrize("request_bytes,code", list(CASES.values()), ids=list(CASES))
-def test_bad_input_gets_a_documented_envelope(server, spec, request_bytes, code):
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_input_gets_a_documented_envelope(server, spec, name):
+    request_bytes, code = CASES[name]
     answer = raw_request(server.host, server.port, request_bytes, timeout=10)
+    if server.server_name == "granian":
+        if name in GRANIAN_REFUSES:
+            assert answer.status == 400 and answer.body == b"", (answer.status, answer.body[:200])
+            return
+        code = GRANIAN_CODES.get(name, code)
     assert answer.headers["content-type"] == "application/json", answer.body[:200]
     body = answer.json
     assert (answer.status, body["code"]) == (spec.status_for_code(code), code), body

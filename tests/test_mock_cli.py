@@ -45,12 +45,14 @@ def test_token_command_without_org_and_expired():
         jwt.decode(_cli("token", "--expires-in", "-5").stdout.strip(), DEV_JWT_SECRET, algorithms=["HS256"])
 
 
-def test_served_under_gunicorn_with_request_log_and_no_token_in_it(tmp_path, spec):
+@pytest.mark.parametrize("server_name", ["granian", "gunicorn"])
+def test_served_with_request_log_and_no_token_in_it(tmp_path, spec, server_name):
     token = _cli("token").stdout.strip()
-    with MockProcess("--workers", "1", "--threads", "2") as server:
+    args = ("--server", server_name) if server_name != "granian" else ()  # granian is the default
+    with MockProcess("--workers", "1", "--threads", "2", *args) as server:
         status, headers, body = _get(f"{server.base_url}/api/v1/calcom/appointments/{KNOWN}", token)
         assert status == 200 and body["data"]["appointment"]["id"] == KNOWN
-        assert headers["Server"].startswith("gunicorn")
+        assert {k.lower(): v for k, v in headers.items()}["server"].startswith(server_name)
         status, _, body = _get(f"{server.base_url}/api/v1/calcom/appointments/{KNOWN}", "x" + token)
         assert (status, body["code"]) == spec.outcome("UNAUTHORIZED")
     log = server.log_text()

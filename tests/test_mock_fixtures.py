@@ -28,7 +28,7 @@ def _booking(data: dict) -> dict:
 
 
 BROKEN = {
-    "no organizations": (lambda d: d.pop("organizations"), "(top level)", "organizations"),
+    "no organizations": (lambda d: d.pop("organizations"), "organizations", "missing"),
     "unknown calcom state": (lambda d: d["organizations"][1].update(calcom="sleepy"), "organizations[1].calcom", "sleepy"),
     "bad email": (lambda d: _booking(d).update(contact_email="not-an-email"), "organizations[0].appointments[2].contact_email", "not-an-email"),
     "bad phone": (lambda d: _booking(d).update(contact_phone="555-0100"), "organizations[0].appointments[2].contact_phone", "555-0100"),
@@ -40,7 +40,7 @@ BROKEN = {
     "local time": (lambda d: _booking(d).update(appointment_time="2026-03-17T14:00:00+02:00"), "organizations[0].appointments[2].appointment_time", "2026"),
     "end before start": (lambda d: _booking(d).update(end_time="2026-03-17T13:00:00Z"), "organizations[0].appointments[2].end_time", "after"),
     "unknown agent": (lambda d: _booking(d).update(agent_id="agent_ghost"), "organizations[0].appointments[2].agent_id", "agent_ghost"),
-    "missing field": (lambda d: _booking(d).pop("contact_name"), "organizations[0].appointments[2]", "contact_name"),
+    "missing field": (lambda d: _booking(d).pop("contact_name"), "organizations[0].appointments[2].contact_name", "missing"),
     "number for a string": (lambda d: _booking(d).update(contact_id=12), "organizations[0].appointments[2].contact_id", "12"),
     "malformed uid": (lambda d: _booking(d).update(id="has space"), "organizations[0].appointments[2].id", "has space"),
     "uid used twice": (lambda d: _booking(d).update(id="kko1gv8tFZe8JjpCpct5tG"), "organizations[0].appointments[2].id", "already used"),

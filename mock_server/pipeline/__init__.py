@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from mock_server.pipeline.auth import Identity, TokenVerifier
 from mock_server.pipeline.bookings import lookup_booking
-from mock_server.data.dataset import Dataset
+from mock_server.data.store import SharedStore
 from mock_server.pipeline.negotiation import forced_response, parse_preference
 from mock_server.pipeline.organization import resolve_organization
 from mock_server.spec import ApiSpec
@@ -21,7 +21,7 @@ class Pipeline:
     """authenticate → validate → negotiate → resolve organization → look up; one field per step."""
 
     spec: ApiSpec
-    dataset: Dataset
+    store: SharedStore
     secret: str
     org_pattern: re.Pattern[str]
     validator: RequestValidator
@@ -61,15 +61,15 @@ def _resolve(p: Pipeline, identity: Identity, query_org: str | None) -> str:
 
 
 def _lookup(p: Pipeline, org_id: str, appointment_id: str) -> bytes:
-    return lookup_booking(p.dataset, org_id, appointment_id)
+    return lookup_booking(p.store, org_id, appointment_id)
 
 
-def build_pipeline(spec: ApiSpec, dataset: Dataset, secret: str) -> Pipeline:
+def build_pipeline(spec: ApiSpec, store: SharedStore, secret: str) -> Pipeline:
     """The clean pipeline, as the contract describes it."""
     org_pattern = spec.parameter_pattern("org_id", "query")
     return Pipeline(
         spec=spec,
-        dataset=dataset,
+        store=store,
         secret=secret,
         org_pattern=org_pattern,
         validator=RequestValidator(spec),

@@ -1,22 +1,31 @@
 """The application factory: the mock's WSGI stack, with the Flask app around the documented operation.
 
-Requests flow: RequestLog → FaultLayer (with --fault) → OperationRouter → the pipeline for the
-documented operation, or the Flask app for anything else (unknown routes get the 404 envelope).
+Requests flow, outermost first:
+    RequestRecorder  a log line and a journal entry per request
+    Cors             preflights answered; CORS headers on every answer (--no-cors: absent)
+    AdminRoutes      /__mock/... to the admin API (--no-admin: absent)
+    FaultLayer       (--fault) deliberate violations
+    OperationRouter  the documented operation to the pipeline; anything else to Flask (404 envelope)
 """
 
 from __future__ import annotations
 
+import atexit
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mock_server.admin.journal import Journal
 from mock_server.config import MockConfig
-from mock_server.data.dataset import Dataset, load_dataset
+from mock_server.data.dataset import Dataset, create_store, load_dataset
+from mock_server.data.store import SharedStore
 from mock_server.pipeline import Pipeline, build_pipeline
-from mock_server.serving.request_log import RequestLog, configure_logging
 from mock_server.pipeline.resilience import Resilience, parse_error_rate, parse_latency, with_resilience
+from mock_server.serving.cors import Cors
+from mock_server.serving.request_log import RequestRecorder, configure_logging
 from mock_server.serving.router import OperationRouter
-from mock_server.spec import ApiSpec, load_spec
 from mock_server.serving.wsgi import LazyApp, WsgiApp
+from mock_server.spec import ApiSpec, load_spec
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -26,17 +35,20 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class MockParts:
-    """What one mock is made of: its settings, spec, dataset and pipeline (and fault, if any)."""
+    """What one mock is made of: settings, spec, start-up dataset, shared store, journal, pipeline, fault."""
 
     config: MockConfig
     spec: ApiSpec
+    dataset: Dataset
+    store: SharedStore
+    journal: Journal | None
     pipeline: Pipeline
     fault: Fault | None
 
     @property
-    def dataset(self) -> Dataset:
-        """The dataset the pipeline serves."""
-        return self.pipeline.dataset
+    def admin_enabled(self) -> bool:
+        """True when the admin API is served."""
+        return self.config.admin_refusal() is None
 
     def wsgi_stack(self, fallback: WsgiApp) -> WsgiApp:
         """The middlewares and the router in front of fallback, which answers off the operation's route."""
@@ -45,20 +57,35 @@ class MockParts:
             from mock_server.faults import FaultLayer
 
             stack = FaultLayer(stack, self.fault)
-        if self.config.log_requests:
-            stack = RequestLog(stack)
+        if self.admin_enabled:
+            from mock_server.admin.api import AdminApi, AdminRoutes
+
+            stack = AdminRoutes(stack, AdminApi(self.spec, self.store, self.journal, self.config.admin_token))
+        if self.config.cors:
+            stack = Cors(stack)
+        if self.config.log_requests or self.journal is not None:
+            stack = RequestRecorder(stack, log=self.config.log_requests, journal=self.journal)
         return stack
 
     def as_dict(self) -> dict[str, Any]:
         """The parts by name (what `app.extensions["mock"]` holds)."""
-        return {"config": self.config, "spec": self.spec, "dataset": self.dataset, "fault": self.fault, "pipeline": self.pipeline}
+        return {
+            "config": self.config, "spec": self.spec, "dataset": self.dataset, "store": self.store,
+            "journal": self.journal, "fault": self.fault, "pipeline": self.pipeline,
+        }
 
 
 def build_mock(config: MockConfig | None = None) -> MockParts:
-    """Load (and check) the spec and dataset, and build the pipeline, with any fault and resilience settings."""
+    """Load (and check) the spec and dataset, seed the shared store, and build the pipeline."""
     config = config or MockConfig()
     spec = load_spec(config.spec)
-    pipeline = build_pipeline(spec, load_dataset(config.fixtures, spec), config.jwt_secret)
+    dataset = load_dataset(config.fixtures, spec)
+    store = create_store(dataset)
+    _remove_at_exit(store)
+    journal = None
+    if config.admin_refusal() is None and config.journal_size > 0:
+        journal = Journal.create(store.folder, config.journal_size, config.workers)
+    pipeline = build_pipeline(spec, store, config.jwt_secret)
     fault = None
     if config.fault:
         from mock_server.faults import find_fault  # only a faulty mock needs the fault catalogue
@@ -69,7 +96,13 @@ def build_mock(config: MockConfig | None = None) -> MockParts:
         pipeline, Resilience(parse_latency(config.latency) if config.latency else None, parse_error_rate(str(config.error_rate)))
     )
     configure_logging()
-    return MockParts(config, spec, pipeline, fault)
+    return MockParts(config, spec, dataset, store, journal, pipeline, fault)
+
+
+def _remove_at_exit(store: SharedStore) -> None:
+    """Delete the state folder when the process that made it exits (never when a forked worker does)."""
+    owner = os.getpid()
+    atexit.register(lambda: store.remove() if os.getpid() == owner else None)
 
 
 def create_app(config: MockConfig | None = None) -> Flask:

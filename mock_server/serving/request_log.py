@@ -1,4 +1,8 @@
-"""One log line per request: method, path, status, code and duration. Never a header, so never a token."""
+"""What the mock records of each request: a log line, and an entry in the request journal.
+
+The log line gives method, path, status, code and duration; the journal entry (mock_server/admin/journal.py)
+the same plus the organization the token named. Neither ever holds a header value, so never a token.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ import threading
 import time
 from typing import Any, Iterable, TextIO
 
-from mock_server.serving.wsgi import StartResponse, WsgiApp, collect, wsgi_text
+from mock_server.admin.journal import Journal
+from mock_server.serving.wsgi import StartResponse, WsgiApp, wsgi_text
 
 LOGGER_NAME = "mock_server.requests"
 MAX_TARGET = 200
@@ -42,7 +47,16 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
             return
         if record.levelno >= logging.WARNING:
             self.flush()
-        elif self._flusher_pid != os.getpid():
+        else:
+            self._wake_flusher()
+
+    def write_line(self, line: str) -> None:
+        """Queue a line formatted by the caller: the request lines' path, which skips logging's records."""
+        self._pending.append(line + self.terminator)  # list.append is atomic; the flusher swaps the list under the lock
+        self._wake_flusher()
+
+    def _wake_flusher(self) -> None:
+        if self._flusher_pid != os.getpid():
             self._start_flusher()
         elif not self._wake.is_set():  # setting an Event takes a lock; checking it does not
             self._wake.set()
@@ -59,6 +73,10 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
                 pass
 
     def _start_flusher(self) -> None:
+        from multiprocessing import util
+
+        # A worker that multiprocessing forked (Granian's) ends with os._exit, which skips atexit: flush then too.
+        util.Finalize(self, self.flush, exitpriority=10)
         self._flusher_pid = os.getpid()
         self._wake = threading.Event()
         self._wake.set()
@@ -81,12 +99,16 @@ class LineFormatter(logging.Formatter):
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
         """'2026-11-28 09:19:12,784', as logging's default format writes it."""
+        return self.timestamp(record.created)
+
+    def timestamp(self, when: float) -> str:
+        """The time as logging's default format writes it, the part down to the second formatted once a second."""
         second, text = self._second
-        if int(record.created) != second:
-            second = int(record.created)
+        if int(when) != second:
+            second = int(when)
             text = time.strftime("%Y-%m-%d %H:%M:%S", self.converter(second))
             self._second = (second, text)  # one assignment: threads never see a half-updated cache
-        return f"{text},{int(record.msecs):03d}"
+        return f"{text},{int(when * 1000) % 1000:03d}"
 
 
 def configure_logging(level: int = logging.INFO) -> logging.Logger:
@@ -101,24 +123,70 @@ def configure_logging(level: int = logging.INFO) -> logging.Logger:
     return logging.getLogger(LOGGER_NAME)
 
 
-class RequestLog:
-    """WSGI middleware: times each request and logs it once it has an answer."""
+def lighten_logging() -> None:
+    """Stop collecting what the request log never prints: the logging HOWTO's "Optimization" settings.
 
-    def __init__(self, app: WsgiApp):
+    Finding each call's source line and thread took a third of the time of a logged request; this is
+    set for the server process only, never where the mock is embedded (tests keep full log records).
+    """
+    logging._srcfile = None  # type: ignore[attr-defined]  # no stack walk to find the caller
+    logging.logThreads = False
+    logging.logMultiprocessing = False  # (process IDs stay: gunicorn's own error lines print them)
+
+
+ADMIN_PREFIX = "/__mock/"
+
+
+class RequestRecorder:
+    """WSGI middleware: after each answer, a log line (optional) and a journal entry (optional).
+
+    Request lines go straight to the batched handler, formatted here: building a logging record for each
+    request cost more than the rest of the request. Requests to the admin API are logged, not journaled.
+    """
+
+    def __init__(self, app: WsgiApp, *, log: bool = True, journal: Journal | None = None):
         self.app = app
-        self.logger = configure_logging()
+        self.journal = journal
+        self.lines: BatchedStreamHandler | None = None
+        self.formatter: LineFormatter | None = None
+        if log:
+            logger = configure_logging()
+            handler = next((h for h in logging.getLogger("mock_server").handlers if isinstance(h, BatchedStreamHandler)), None)
+            if handler is not None and isinstance(handler.formatter, LineFormatter):
+                self.lines, self.formatter = handler, handler.formatter
+            self.logger = logger
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
-        status, headers, body = collect(self.app, environ)
-        start_response(status, headers)
-        match = _CODE.search(body[:4096])
-        target = wsgi_text(environ.get("PATH_INFO", ""))
-        if environ.get("QUERY_STRING"):
-            target += "?" + environ["QUERY_STRING"]
-        if len(target) > MAX_TARGET:
-            target = target[:MAX_TARGET] + f"…(+{len(target) - MAX_TARGET} chars)"
-        elapsed_ms = (time.perf_counter() - started) * 1000
+        captured: list[str] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured.append(status)
+            return start_response(status, headers, exc_info)
+
+        result = self.app(environ, capture)
+        if not isinstance(result, list):  # Flask's iterables: read them, so the code can be logged
+            try:
+                result = list(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+        match = _CODE.search(result[0][:4096]) if result else None
         code = match.group(1).decode() if match else "-"
-        self.logger.info("%s %s %s %s %.1fms", environ.get("REQUEST_METHOD", "?"), target, status.split(" ", 1)[0], code, elapsed_ms)
-        return [body]
+        status = captured[0][:3] if captured else "500"
+        path = environ.get("PATH_INFO", "")
+        if not path.isascii():
+            path = wsgi_text(path)
+        query = environ.get("QUERY_STRING", "")
+        method = environ.get("REQUEST_METHOD", "?")
+        if self.journal is not None and not path.startswith(ADMIN_PREFIX):
+            self.journal.record(method, path, wsgi_text(query) if query and not query.isascii() else query,
+                                environ.get("HTTP_AUTHORIZATION"), int(status), "" if code == "-" else code)
+        if self.lines is not None:
+            target = f"{path}?{query}" if query else path
+            if len(target) > MAX_TARGET:
+                target = target[:MAX_TARGET] + f"…(+{len(target) - MAX_TARGET} chars)"
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            self.lines.write_line(f"{self.formatter.timestamp(time.time())} {method} {target} {status} {code} {elapsed_ms:.1f}ms")  # type: ignore[union-attr]
+        return result

@@ -1,117 +1,21 @@
-"""Serve the mock under gunicorn (never Flask's development server), with JSON protocol errors."""
+"""Run a built WSGI app under the server the config names: Granian (default) or gunicorn."""
 
 from __future__ import annotations
 
-import json
-import logging
-import threading
 from typing import Any
 
-from gunicorn import util
-from gunicorn.app.base import BaseApplication
-from gunicorn.workers.gthread import ThreadWorker
-from gunicorn.workers.sync import SyncWorker
-
 from mock_server.config import MockConfig
-from mock_server.spec import load_spec
-from mock_server.serving.wsgi import status_line
-
-_failing = threading.local()
-# The statuses of the two codes a protocol error can get, set from the spec by serve().
-_protocol_statuses = {"INVALID_REQUEST": 400, "INTERNAL_ERROR": 500}
-
-
-def write_envelope_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
-    """gunicorn's error writer, answering with the JSON error envelope instead of an HTML page."""
-    exc = getattr(_failing, "exc", None)
-    why = type(exc).__name__ if exc is not None else reason
-    if status_int == 500:
-        code, message = "INTERNAL_ERROR", "Internal server error"
-    else:  # 400, 431, 501...: a request the HTTP layer refused is malformed input, INVALID_REQUEST
-        code = "INVALID_REQUEST"
-        message = f"Malformed HTTP request: the server could not accept it ({why})"
-    status_int = _protocol_statuses[code]
-    reason = status_line(status_int).split(" ", 1)[1]
-    body = json.dumps({"success": False, "message": message, "code": code}, separators=(",", ":")).encode()
-    head = (
-        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    ).encode("latin-1")
-    util.write_nonblock(sock, head + body)
-
-
-class _EnvelopeErrors:
-    """Mixin for gunicorn workers: requests refused before the app sees them still get the envelope."""
-
-    def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
-        _failing.exc = exc
-        try:
-            super().handle_error(req, client, addr, exc)  # type: ignore[misc]
-        finally:
-            _failing.exc = None
-
-
-class EnvelopeThreadWorker(_EnvelopeErrors, ThreadWorker):
-    """gunicorn's threaded worker with JSON protocol errors."""
-
-
-class EnvelopeSyncWorker(_EnvelopeErrors, SyncWorker):
-    """gunicorn's sync worker with JSON protocol errors."""
-
-
-util.write_error = write_envelope_error  # the workers call it through the module
-
-
-class MockServer(BaseApplication):  # type: ignore[misc]
-    """A gunicorn application that serves an already-built WSGI app (the mock, or the proxy)."""
-
-    def __init__(self, app: Any, config: MockConfig):
-        self._app = app
-        self._config = config
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in gunicorn_settings(self._config).items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Any:
-        return self._app
-
-
-def gunicorn_settings(config: MockConfig) -> dict[str, Any]:
-    """The production server settings (the benchmark serves its baseline with the very same ones)."""
-    threaded = config.threads > 1
-    return {
-        "bind": f"{config.host}:{config.port}",
-        "workers": config.workers,
-        "threads": config.threads,
-        "worker_class": f"mock_server.serving.server.{'EnvelopeThreadWorker' if threaded else 'EnvelopeSyncWorker'}",
-        "accesslog": None,  # the app logs one line per request itself, without headers
-        "errorlog": "-",
-        "loglevel": "warning",
-        "keepalive": 5,
-        "timeout": 30,
-        "graceful_timeout": 5,
-        "limit_request_line": 8190,
-        "limit_request_field_size": 16384 + 64,
-        "proc_name": "ravan-mock",
-    }
-
-
-def lighten_logging() -> None:
-    """Stop collecting what the request log never prints: the logging HOWTO's "Optimization" settings.
-
-    Finding each call's source line and thread took a third of the time of a logged request; this is
-    set for the server process only, never where the mock is embedded (tests keep full log records).
-    """
-    logging._srcfile = None  # type: ignore[attr-defined]  # no stack walk to find the caller
-    logging.logThreads = False
-    logging.logMultiprocessing = False  # (process IDs stay: gunicorn's own error lines print them)
+from mock_server.serving.request_log import lighten_logging
 
 
 def serve(app: Any, config: MockConfig) -> None:
-    """Run the app until interrupted."""
-    spec = load_spec(config.spec)
-    _protocol_statuses.update({code: spec.status_for_code(code) for code in _protocol_statuses})
+    """Serve until interrupted."""
     lighten_logging()
-    MockServer(app, config).run()
+    if config.server == "gunicorn":
+        from mock_server.serving.gunicorn_server import serve_gunicorn
+
+        serve_gunicorn(app, config)
+    else:
+        from mock_server.serving.granian_server import serve_granian
+
+        serve_granian(app, config)

@@ -1,0 +1,180 @@
+"""The admin API under /__mock/: the request journal, bookings added at run time, reset.
+
+    GET    /__mock/requests[?limit=N]     the journal, oldest first
+    DELETE /__mock/requests               empty it
+    POST   /__mock/appointments           add or replace a booking (a JSON Appointment): 201 with it
+    DELETE /__mock/appointments/{id}      remove one: 204, or 404
+    POST   /__mock/reset                  the start-up dataset again, and an empty journal
+
+Every error is the API's JSON envelope (code INVALID_REQUEST, or UNAUTHORIZED without the admin token).
+A malformed body changes nothing. When the mock listens beyond loopback, only requests that carry
+`Authorization: Bearer <admin token>` are served, compared in constant time and never logged.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from datetime import datetime
+from typing import Any, Iterable
+from urllib.parse import parse_qs
+
+from mock_server.admin.journal import Journal
+from mock_server.data.dataset import success_body
+from mock_server.data.store import SharedStore
+from mock_server.envelope import error_body
+from mock_server.schemas import draft4_validator, error_message, error_path
+from mock_server.serving.wsgi import JSON_TYPE, StartResponse, status_line
+from mock_server.spec import ApiSpec
+
+PREFIX = "/__mock/"
+MAX_BODY_BYTES = 64 * 1024
+
+
+class AdminError(Exception):
+    """An admin request that cannot be served: its status and the envelope's message."""
+
+    def __init__(self, status: int, message: str, code: str = "INVALID_REQUEST", headers: list[tuple[str, str]] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.code, self.headers = status, message, code, headers or []
+
+
+class AdminApi:
+    """WSGI app for the routes under /__mock/."""
+
+    def __init__(self, spec: ApiSpec, store: SharedStore, journal: Journal | None, token: str | None = None):
+        self.spec = spec
+        self.store = store
+        self.journal = journal
+        self.token = token
+        self.appointment_schema = spec.responses[200].schema["properties"]["data"]["properties"]["appointment"]
+        self.fields = list(self.appointment_schema["required"])
+        self.validator = draft4_validator(self.appointment_schema)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "")[len(PREFIX):]
+        try:
+            self._authorize(environ.get("HTTP_AUTHORIZATION"))
+            status, body = self._route(method, path, environ)
+        except AdminError as error:
+            status, body = error.status, error_body(error.code, error.message)
+            return _answer(start_response, method, status, body, error.headers)
+        return _answer(start_response, method, status, body)
+
+    def _authorize(self, authorization: str | None) -> None:
+        if self.token is None:
+            return
+        given = authorization.split(" ", 1)[1].strip() if authorization and authorization[:7].lower() == "bearer " else ""
+        if not hmac.compare_digest(given.encode(), self.token.encode()):
+            raise AdminError(401, "The admin API needs Authorization: Bearer <admin token> (--admin-token)", "UNAUTHORIZED",
+                             [("WWW-Authenticate", 'Bearer realm="ravan-mock-admin"')])
+
+    def _route(self, method: str, path: str, environ: dict[str, Any]) -> tuple[int, Any]:
+        if path == "requests":
+            if method in ("GET", "HEAD"):
+                return 200, {"requests": self._journal().entries(_limit(environ.get("QUERY_STRING", ""), self._journal().size))}
+            if method == "DELETE":
+                self._journal().clear()
+                return 204, None
+            raise _not_allowed(method, "GET, HEAD, DELETE")
+        if path == "appointments":
+            if method == "POST":
+                return 201, self._add(_read_json(environ))
+            raise _not_allowed(method, "POST")
+        if path.startswith("appointments/") and "/" not in path[len("appointments/"):]:
+            uid = path[len("appointments/"):]
+            if method == "DELETE":
+                if not self.store.delete_booking(uid):
+                    raise AdminError(404, f"No booking {uid!r} in the mock's dataset")
+                return 204, None
+            raise _not_allowed(method, "DELETE")
+        if path == "reset":
+            if method == "POST":
+                self.store.reset()
+                if self.journal is not None:
+                    self.journal.clear()
+                organizations, bookings = self.store.counts()
+                return 200, {"organizations": organizations, "bookings": bookings}
+            raise _not_allowed(method, "POST")
+        raise AdminError(404, f"No admin route {method} {PREFIX}{path[:100]}; routes: GET|DELETE {PREFIX}requests, "
+                              f"POST {PREFIX}appointments, DELETE {PREFIX}appointments/{{id}}, POST {PREFIX}reset")
+
+    def _journal(self) -> Journal:
+        if self.journal is None:
+            raise AdminError(404, "The request journal is off (--journal-size 0)")
+        return self.journal
+
+    def _add(self, appointment: Any) -> dict[str, Any]:
+        """Check an appointment against the spec's Appointment schema, then store it for its organization."""
+        if not isinstance(appointment, dict):
+            raise AdminError(400, "The body must be a JSON object: an Appointment of openapi.yaml")
+        unknown = sorted(set(appointment) - set(self.fields))
+        if unknown:
+            raise AdminError(400, f"{unknown[0]}: not a field of Appointment (its fields: {', '.join(self.fields)})")
+        errors = sorted(self.validator.iter_errors(appointment), key=lambda e: [str(p) for p in error_path(e)])
+        if errors:
+            where = ".".join(map(str, error_path(errors[0]))) or "(body)"
+            raise AdminError(400, f"{where}: {error_message(errors[0])}")
+        if _time(appointment["end_time"]) <= _time(appointment["appointment_time"]):
+            raise AdminError(400, "end_time: must be after appointment_time")
+        stored = {name: appointment[name] for name in self.fields}
+        org = self.store.organization(stored["organization_id"])
+        if org is not None and org.calcom != "connected":
+            raise AdminError(409, f"organization_id: {org.id} is {org.calcom.replace('_', ' ')} in the dataset, so its bookings are never served")
+        body = json.dumps(success_body(self.spec, stored), separators=(",", ":"), ensure_ascii=False).encode()
+        self.store.put_booking(stored["organization_id"], stored["id"], body)
+        return stored
+
+
+def _read_json(environ: dict[str, Any]) -> Any:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise AdminError(400, "Content-Length is not a number") from None
+    if length > MAX_BODY_BYTES:
+        raise AdminError(400, f"The body is larger than {MAX_BODY_BYTES // 1024} KiB")
+    raw = environ["wsgi.input"].read(length) if length else b""
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise AdminError(400, "The body is not JSON: send an Appointment of openapi.yaml as application/json") from None
+
+
+def _limit(query: str, default: int) -> int:
+    values = parse_qs(query).get("limit")
+    if not values:
+        return default
+    if not values[0].isdigit() or int(values[0]) < 1:
+        raise AdminError(400, f"limit must be a whole number of at least 1, got {values[0][:20]!r}")
+    return min(int(values[0]), default)
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _not_allowed(method: str, allow: str) -> AdminError:
+    return AdminError(405, f"Method {method} is not allowed here; use {allow}", headers=[("Allow", allow)])
+
+
+def _answer(start_response: StartResponse, method: str, status: int, body: Any, extra: list[tuple[str, str]] | None = None) -> list[bytes]:
+    if body is None:
+        start_response(status_line(status), [("Content-Length", "0"), *(extra or [])])
+        return []
+    payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    start_response(status_line(status), [("Content-Type", JSON_TYPE), ("Content-Length", str(len(payload))), *(extra or [])])
+    return [] if method == "HEAD" else [payload]
+
+
+class AdminRoutes:
+    """WSGI middleware: /__mock/... goes to the admin API, everything else on down the stack."""
+
+    def __init__(self, app: Any, admin: AdminApi):
+        self.app = app
+        self.admin = admin
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO", "").startswith(PREFIX):
+            return self.admin(environ, start_response)
+        return self.app(environ, start_response)

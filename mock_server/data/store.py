@@ -1,0 +1,195 @@
+"""The store the pipeline looks bookings up in: one SQLite file shared by every worker process.
+
+The dataset is written once, by the process that starts the server, into a SQLite database in a state
+folder (in /dev/shm when there is one). Every worker reads the same file, so the dataset's memory is
+the operating system's page cache, shared, however many workers there are; the admin API's writes are
+seen by every worker at once. Reads stay as fast as a dict: each process keeps what it has looked up,
+and drops it when a shared generation counter (eight bytes, memory-mapped) says the data changed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import mmap
+import os
+import shutil
+import sqlite3
+import struct
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+SCHEMA = """
+CREATE TABLE organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL, calcom TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE bookings (uid TEXT PRIMARY KEY, org_id TEXT NOT NULL, body BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE initial_organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL, calcom TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE initial_bookings (uid TEXT PRIMARY KEY, org_id TEXT NOT NULL, body BLOB NOT NULL) WITHOUT ROWID;
+"""
+_GENERATION = struct.Struct("<Q")
+_MISSING = object()
+CACHE_LIMIT = 100_000  # looked-up UIDs kept per process (unknown ones included) before the cache is cleared
+
+
+def state_root() -> Path:
+    """Where state folders go: shared memory when the machine has it, else the temporary folder."""
+    shm = Path("/dev/shm")
+    return shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
+
+
+@dataclass(frozen=True)
+class OrganizationState:
+    """An organization and how its Cal.com account behaves."""
+
+    id: str
+    name: str
+    calcom: str
+
+
+class SharedStore:
+    """Organizations and bookings (each booking's 200 body, serialized) in a SQLite file, cached per process."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.db_path = folder / "store.sqlite"
+        self._generation_path = folder / "generation"
+        self._local = threading.local()
+        self._pid = 0
+        self._map: mmap.mmap | None = None
+        self._seen_generation = -1
+        self._orgs: dict[str, OrganizationState] = {}
+        self._bookings: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def create(cls, organizations: Iterable[OrganizationState], bookings: Iterable[tuple[str, str, bytes]], folder: Path | None = None) -> "SharedStore":
+        """A new store in a new state folder, holding this dataset (and a copy of it for reset)."""
+        folder = folder or Path(tempfile.mkdtemp(prefix="ravan-mock-", dir=state_root()))
+        store = cls(folder)
+        with sqlite3.connect(store.db_path) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+            orgs = [(o.id, o.name, o.calcom) for o in organizations]
+            db.executemany("INSERT INTO initial_organizations VALUES (?, ?, ?)", orgs)
+            db.executemany("INSERT INTO initial_bookings VALUES (?, ?, ?)", bookings)
+            db.execute("INSERT INTO organizations SELECT * FROM initial_organizations")
+            db.execute("INSERT INTO bookings SELECT * FROM initial_bookings")
+        db.close()
+        store._generation_path.write_bytes(_GENERATION.pack(1))
+        return store
+
+    # --- per process -------------------------------------------------------------------------------
+
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection (connections never cross a fork)."""
+        if self._pid != os.getpid():
+            self._attach()
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.db_path, timeout=10, check_same_thread=False, isolation_level=None)
+            db.execute("PRAGMA synchronous=OFF")  # a mock's state: nothing to keep across a crash
+            self._local.db = db
+        return db
+
+    def _attach(self) -> None:
+        with open(self._generation_path, "r+b") as handle:
+            self._map = mmap.mmap(handle.fileno(), _GENERATION.size)
+        self._local = threading.local()
+        self._pid = os.getpid()
+        self._seen_generation = -1
+
+    @property
+    def generation(self) -> int:
+        """A number that changes whenever any process changes the data."""
+        if self._pid != os.getpid():
+            self._attach()
+        return _GENERATION.unpack_from(self._map, 0)[0]  # type: ignore[arg-type]
+
+    def _fresh(self) -> None:
+        """Drop this process's cache when another process changed the data."""
+        current = self.generation
+        if current != self._seen_generation:
+            with self._lock:
+                rows = self._db().execute("SELECT id, name, calcom FROM organizations").fetchall()
+                self._orgs = {row[0]: OrganizationState(*row) for row in rows}
+                self._bookings = {}
+                self._seen_generation = current
+
+    # --- reads (the hot path) ----------------------------------------------------------------------
+
+    def organization(self, org_id: str) -> OrganizationState | None:
+        """The organization, or None when the dataset does not know it."""
+        self._fresh()
+        return self._orgs.get(org_id)
+
+    def booking(self, uid: str) -> tuple[str, bytes] | None:
+        """(organization, serialized 200 body) of a booking, or None."""
+        self._fresh()
+        found = self._bookings.get(uid, _MISSING)
+        if found is _MISSING:
+            row = self._db().execute("SELECT org_id, body FROM bookings WHERE uid = ?", (uid,)).fetchone()
+            found = (row[0], bytes(row[1])) if row else None
+            if len(self._bookings) >= CACHE_LIMIT:
+                self._bookings = {}
+            self._bookings[uid] = found
+        return found  # type: ignore[return-value]
+
+    def counts(self) -> tuple[int, int]:
+        """(organizations, bookings) stored now."""
+        db = self._db()
+        return db.execute("SELECT count(*) FROM organizations").fetchone()[0], db.execute("SELECT count(*) FROM bookings").fetchone()[0]
+
+    def booking_ids(self, org_id: str) -> list[str]:
+        """The UIDs an organization has now."""
+        return [row[0] for row in self._db().execute("SELECT uid FROM bookings WHERE org_id = ? ORDER BY uid", (org_id,))]
+
+    # --- writes (the admin API) --------------------------------------------------------------------
+
+    def _write(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+        """Run the statements in one transaction, then tell every process the data changed."""
+        db = self._db()
+        with open(self._generation_path, "r+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time across processes, generation included
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, args in statements:
+                    db.execute(sql, args)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            _GENERATION.pack_into(self._map, 0, self.generation + 1)  # type: ignore[arg-type]
+
+    def put_booking(self, org_id: str, uid: str, body: bytes, *, org_name: str | None = None) -> None:
+        """Add or replace a booking; a new organization is created as connected."""
+        self._write([
+            ("INSERT OR IGNORE INTO organizations VALUES (?, ?, 'connected')", (org_id, org_name or org_id)),
+            ("INSERT OR REPLACE INTO bookings VALUES (?, ?, ?)", (uid, org_id, body)),
+        ])
+
+    def delete_booking(self, uid: str) -> bool:
+        """Remove a booking; False when there was none."""
+        if self.booking(uid) is None:
+            return False
+        self._write([("DELETE FROM bookings WHERE uid = ?", (uid,))])
+        return True
+
+    def reset(self) -> None:
+        """Back to the dataset the server started with."""
+        self._write([
+            ("DELETE FROM organizations", ()),
+            ("DELETE FROM bookings", ()),
+            ("INSERT INTO organizations SELECT * FROM initial_organizations", ()),
+            ("INSERT INTO bookings SELECT * FROM initial_bookings", ()),
+        ])
+
+    def remove(self) -> None:
+        """Delete the state folder (by the process that created it, at exit)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def body_of(raw: bytes) -> dict[str, Any]:
+    """A stored 200 body, parsed."""
+    return json.loads(raw)
