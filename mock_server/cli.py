@@ -158,12 +158,16 @@ def proxy_command(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Dispatch to the `token` or `proxy` command, or serve."""
+    """Dispatch to the `token`, `proxy` or `record` command, or serve."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "token":
         return token_command(argv[1:])
     if argv and argv[0] == "proxy":
         return proxy_command(argv[1:])
+    if argv and argv[0] == "record":
+        from mock_server.admin.record import main as record_main
+
+        return record_main(argv[1:])
     if argv and argv[0] == "serve":
         argv = argv[1:]
     return serve_command(argv)

@@ -13,7 +13,9 @@ from typing import Any
 
 import yaml
 
-DEFAULT_SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
+# The package's openapi.yaml: in a checkout a symlink to the one at the top of the repository, in an
+# installed wheel a copy of it (the wheel carries everything the mock reads at run time).
+DEFAULT_SPEC_PATH = Path(__file__).resolve().parent / "openapi.yaml"
 SPEC_ENV_VAR = "MOCK_SPEC"
 OPERATION_ID = "getAppointment"
 

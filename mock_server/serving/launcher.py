@@ -42,6 +42,7 @@ class ServerProcess:
         self.ready_path = "/"
         self.ready_headers: dict[str, str] = {}
         self.poll_interval = 0.05
+        self.cwd: Path | None = None  # the folder the server runs in (default: this process's)
         self._log = tempfile.NamedTemporaryFile(prefix=f"{self.name}-", suffix=".log", delete=False)
 
     @property
@@ -64,7 +65,7 @@ class ServerProcess:
             self.port = free_port(self.host)
             command = self.command()
             started = time.perf_counter()
-            self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True)
+            self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT, env=self.env, cwd=self.cwd, start_new_session=True)
             if self._wait_until_ready():
                 self.startup_seconds = time.perf_counter() - started
                 return self
