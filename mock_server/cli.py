@@ -109,12 +109,12 @@ def serve_command(argv: list[str]) -> int:
     except (FixturesError, SpecError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    dataset, spec = parts.dataset, parts.spec
-    bookings = sum(len(org.bookings) for org in dataset.organizations.values())
+    spec = parts.spec
+    organizations, bookings = parts.store.counts()
     admin = f"admin API on http://{config.host}:{config.port}/__mock/" + (" (admin token required)" if config.admin_token else "")
     print(
         f"Ravan mock: {spec.method} {spec.route} on http://{config.host}:{config.port} under {config.server} "
-        f"({len(dataset.organizations)} organizations, {bookings} bookings from {dataset.source}; "
+        f"({organizations} organizations, {bookings} bookings from {config.fixtures}; "
         f"spec {spec.path.name} v{spec.version}). Mint a token: python -m mock_server token\n"
         f"{config.admin_refusal() or admin}; CORS {'on' if config.cors else 'off'}"
         + (f"\nFAULT INJECTED: {config.fault}: this server breaks the contract on purpose" if config.fault else ""),

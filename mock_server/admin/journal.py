@@ -27,6 +27,10 @@ _HEADER = struct.Struct("<4sIIIQ")  # magic, rings, slots per ring, slot size, e
 _RING = struct.Struct("<QQ")  # owner pid, slots written so far
 _SLOT = struct.Struct("<QdH")  # epoch, time, payload length
 MAGIC = b"RVJ1"
+_EPOCH = struct.Struct("<Q")
+_EPOCH_AT = _HEADER.size - _EPOCH.size
+_WRITTEN = struct.Struct("<Q")
+_PAYLOAD_LIMIT = SLOT_SIZE - _SLOT.size
 FIELD_LIMIT = 200  # characters kept of the path and of the query
 _SEPARATOR = "\x1f"
 
@@ -43,6 +47,8 @@ class Journal:
         self._pid = 0
         self._map: mmap.mmap | None = None
         self._ring = -1
+        self._ring_at = 0
+        self._written = 0
         self._lock = threading.Lock()
         self._orgs: dict[str, str] = {}
 
@@ -83,20 +89,29 @@ class Journal:
     # --- recording (every request) -----------------------------------------------------------------
 
     def record(self, method: str, path: str, query: str, authorization: str | None, status: int, code: str) -> None:
-        """Append one request; a full ring drops its oldest entry."""
-        org = self._org_named(authorization) if authorization else ""
-        payload = _SEPARATOR.join((method, _clean(path), _clean(query), org, str(status), code)).encode("utf-8", "replace")
-        payload = payload[: SLOT_SIZE - _SLOT.size]
-        view = self._mapped()
+        """Append one request; a full ring drops its oldest entry. (Kept lean: it runs on every request.)"""
+        org = self._orgs.get(authorization, None) if authorization else ""
+        if org is None:
+            org = self._org_named(authorization)  # type: ignore[arg-type]
+        if len(path) > FIELD_LIMIT or _SEPARATOR in path:
+            path = _clean(path)
+        if query and (len(query) > FIELD_LIMIT or _SEPARATOR in query):
+            query = _clean(query)
+        payload = f"{method}\x1f{path}\x1f{query}\x1f{org}\x1f{status}\x1f{code}".encode("utf-8", "replace")[:_PAYLOAD_LIMIT]
+        if self._pid != os.getpid():
+            self._mapped()
+        view = self._map
         with self._lock:
             if self._ring < 0:
-                self._ring = self._claim_ring(view)
-            ring_at = self._ring_base + self._ring * _RING.size
-            owner, written = _RING.unpack_from(view, ring_at)
+                self._ring = self._claim_ring(view)  # type: ignore[arg-type]
+                self._ring_at = self._ring_base + self._ring * _RING.size
+                self._written = _RING.unpack_from(view, self._ring_at)[1]  # type: ignore[arg-type]
+            written = self._written
             slot_at = self._slot_base + (self._ring * self.size + written % self.size) * SLOT_SIZE
-            view[slot_at + _SLOT.size: slot_at + _SLOT.size + len(payload)] = payload
-            _SLOT.pack_into(view, slot_at, self._epoch(view), time.time(), len(payload))
-            _RING.pack_into(view, ring_at, owner, written + 1)
+            view[slot_at + _SLOT.size: slot_at + _SLOT.size + len(payload)] = payload  # type: ignore[index]
+            _SLOT.pack_into(view, slot_at, _EPOCH.unpack_from(view, _EPOCH_AT)[0], time.time(), len(payload))  # type: ignore[arg-type]
+            self._written = written + 1
+            _WRITTEN.pack_into(view, self._ring_at + 8, written + 1)  # type: ignore[arg-type]
 
     def _org_named(self, authorization: str) -> str:
         """The org_id claim of the bearer token, read without verifying it (memoized); never the token."""

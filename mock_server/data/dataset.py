@@ -106,6 +106,37 @@ def create_store(dataset: Dataset) -> SharedStore:
     return SharedStore.create(organizations, bookings)
 
 
+def create_store_apart(path: Path, spec: ApiSpec) -> SharedStore:
+    """Load, check and store a fixtures file in a short-lived child process; return the store.
+
+    Parsing a large dataset leaves its memory in the process that did it: done here in a child that
+    exits, the server process (and the workers forked from it) never hold the dataset, only the shared
+    store's file. A FixturesError in the child is raised here, with its message.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def seed() -> None:
+        try:
+            send.send(("ok", str(create_store(load_dataset(path, spec)).folder)))
+        except FixturesError as error:
+            send.send(("error", str(error)))
+        except BaseException as error:  # noqa: BLE001 - reported to the parent, which decides
+            send.send(("crash", f"{type(error).__name__}: {error}"))
+
+    child = context.Process(target=seed, name="ravan-mock-seed")
+    child.start()
+    outcome, detail = receive.recv() if receive.poll(600) else ("crash", "the dataset loader did not answer")
+    child.join()
+    if outcome == "error":
+        raise FixturesError(detail)
+    if outcome == "crash":
+        raise RuntimeError(f"loading {path} failed: {detail}")
+    return SharedStore(Path(detail))
+
+
 def _where(path: Any) -> str:
     text = ""
     for part in path:

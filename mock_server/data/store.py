@@ -109,7 +109,9 @@ class SharedStore:
 
     def _fresh(self) -> None:
         """Drop this process's cache when another process changed the data."""
-        current = self.generation
+        if self._pid != os.getpid():
+            self._attach()
+        current = _GENERATION.unpack_from(self._map, 0)[0]  # type: ignore[arg-type]
         if current != self._seen_generation:
             with self._lock:
                 rows = self._db().execute("SELECT id, name, calcom FROM organizations").fetchall()
@@ -124,9 +126,10 @@ class SharedStore:
         self._fresh()
         return self._orgs.get(org_id)
 
-    def booking(self, uid: str) -> tuple[str, bytes] | None:
-        """(organization, serialized 200 body) of a booking, or None."""
-        self._fresh()
+    def booking(self, uid: str, *, fresh: bool = False) -> tuple[str, bytes] | None:
+        """(organization, serialized 200 body) of a booking, or None (fresh=True: the caller just checked freshness)."""
+        if not fresh:
+            self._fresh()
         found = self._bookings.get(uid, _MISSING)
         if found is _MISSING:
             row = self._db().execute("SELECT org_id, body FROM bookings WHERE uid = ?", (uid,)).fetchone()

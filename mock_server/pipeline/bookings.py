@@ -19,7 +19,7 @@ def lookup_booking(store: SharedStore, org_id: str, appointment_id: str) -> byte
         raise ApiError("CALCOM_API_ERROR", "Cal.com API error: the organization's Cal.com API key was rejected (401)")
     if org.calcom == "internal_error":
         raise CalcomAccountFault(f"stored Cal.com credentials of {org_id} cannot be decrypted")
-    found = store.booking(appointment_id)
+    found = store.booking(appointment_id, fresh=True)  # organization() has just checked the cache is current
     if found is None or found[0] != org_id:
         # Cal.com answers 404 for another organization's booking too: never reveal that it exists.
         raise ApiError("CALCOM_API_ERROR", f"Cal.com API error: booking {appointment_id} not found")

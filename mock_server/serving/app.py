@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from mock_server.admin.journal import Journal
 from mock_server.config import MockConfig
-from mock_server.data.dataset import Dataset, create_store, load_dataset
+from mock_server.data.dataset import Dataset, create_store, create_store_apart, load_dataset
 from mock_server.data.store import SharedStore
 from mock_server.pipeline import Pipeline, build_pipeline
 from mock_server.pipeline.resilience import Resilience, parse_error_rate, parse_latency, with_resilience
@@ -39,7 +39,7 @@ class MockParts:
 
     config: MockConfig
     spec: ApiSpec
-    dataset: Dataset
+    dataset: Dataset | None  # the parsed start-up dataset (None for the served mock: only the store has it)
     store: SharedStore
     journal: Journal | None
     pipeline: Pipeline
@@ -75,12 +75,19 @@ class MockParts:
         }
 
 
-def build_mock(config: MockConfig | None = None) -> MockParts:
-    """Load (and check) the spec and dataset, seed the shared store, and build the pipeline."""
+def build_mock(config: MockConfig | None = None, *, keep_dataset: bool = True) -> MockParts:
+    """Load (and check) the spec and dataset, seed the shared store, and build the pipeline.
+
+    keep_dataset=False (the served mock) seeds the store from a child process, so that this process and
+    its workers never hold the parsed dataset; MockParts.dataset is then None.
+    """
     config = config or MockConfig()
     spec = load_spec(config.spec)
-    dataset = load_dataset(config.fixtures, spec)
-    store = create_store(dataset)
+    if keep_dataset:
+        dataset: Dataset | None = load_dataset(config.fixtures, spec)
+        store = create_store(dataset)
+    else:
+        dataset, store = None, create_store_apart(config.fixtures, spec)
     _remove_at_exit(store)
     journal = None
     if config.admin_refusal() is None and config.journal_size > 0:
@@ -122,7 +129,7 @@ def create_served_app(config: MockConfig | None = None) -> tuple[WsgiApp, MockPa
     Importing Flask takes about a fifth of a second here; deferring it lets the server answer the
     documented operation that much sooner after it starts.
     """
-    parts = build_mock(config)
+    parts = build_mock(config, keep_dataset=False)
 
     def flask_wsgi() -> WsgiApp:
         from mock_server.serving.fallback import create_flask_app

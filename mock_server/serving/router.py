@@ -32,7 +32,9 @@ class OperationRouter:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path.startswith(self.prefix):
-            appointment_id = wsgi_text(path[len(self.prefix):])
+            appointment_id = path[len(self.prefix):]
+            if not appointment_id.isascii():
+                appointment_id = wsgi_text(appointment_id)
         elif path == self.bare:
             appointment_id = ""
         else:

@@ -13,12 +13,12 @@ JSON_TYPE = "application/json"
 Query = Mapping[str, list[str]]  # every value of each query parameter, in request order
 
 
+_STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
+
+
 def status_line(status: int) -> str:
     """'404 Not Found' for 404 (an unknown status gets a bare reason)."""
-    try:
-        return f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        return f"{status} Unknown"
+    return _STATUS_LINES.get(status) or f"{status} Unknown"
 
 
 def wsgi_text(value: str) -> str:
