@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()
     config = MockConfig(host=args.host, port=args.port, server=args.server)
-    config = replace(config, workers=args.workers or config.workers, threads=args.threads or config.threads)
+    config = replace(config, workers=args.workers or config.workers, threads=args.threads or config.worker_threads)
     if args.server == "granian":
         from mock_server.serving.granian_server import serve_granian
 

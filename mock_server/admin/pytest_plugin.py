@@ -49,7 +49,7 @@ class RavanMock:
         self._start()
 
     def _start(self, *extra: str) -> None:
-        self._process = MockProcess("--workers", "1", "--threads", "4", *self._args, *extra)
+        self._process = MockProcess("--workers", "1", *self._args, *extra)
         self._process.start()
         self.reset()  # forget the launcher's readiness probe
 

@@ -25,7 +25,7 @@ def granian_server(app: Any, config: MockConfig) -> Any:
         port=config.port,
         interface=Interfaces.WSGI,
         workers=config.workers,
-        blocking_threads=config.threads,
+        blocking_threads=config.worker_threads,
         websockets=False,
         log_enabled=True,
         log_level=LogLevels.warning,

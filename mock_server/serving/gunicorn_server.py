@@ -80,11 +80,11 @@ class MockServer(BaseApplication):  # type: ignore[misc]
 
 def gunicorn_settings(config: MockConfig) -> dict[str, Any]:
     """The production server settings (the benchmark serves its baseline with the very same ones)."""
-    threaded = config.threads > 1
+    threaded = config.worker_threads > 1
     return {
         "bind": f"{config.host}:{config.port}",
         "workers": config.workers,
-        "threads": config.threads,
+        "threads": config.worker_threads,
         "worker_class": f"mock_server.serving.gunicorn_server.{'EnvelopeThreadWorker' if threaded else 'EnvelopeSyncWorker'}",
         "accesslog": None,  # the app logs one line per request itself, without headers
         "errorlog": "-",
