@@ -143,13 +143,18 @@ class PeakMemory:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     @contextlib.contextmanager
-    def watching(self, contender: Contender) -> Iterator[None]:
-        """Sample this contender (only) while the block runs."""
-        self.active = contender
+    def watching(self, contender: Contender, sample: bool = True) -> Iterator[None]:
+        """Sample this contender (only) while the block runs; sample=False: not at all.
+
+        Reading a process tree's memory stalls a 2-core machine for several milliseconds, which shows in
+        the p99 of a server answering in one: the load rounds after the first run unsampled.
+        """
+        self.active = contender if sample else None
         try:
             yield
         finally:
-            self._sample(contender)
+            if sample:
+                self._sample(contender)
             self.active = None
 
     @staticmethod
@@ -231,6 +236,12 @@ class ScaleRow:
     rps_one: float = 0.0
     rps_random_cold: float = float("nan")
     rps_random: float = float("nan")  # warm: after the cold run, as every load run follows a warm-up
+    rps_random_bare: float = float("nan")  # the same script against the bare server: what the client itself allows
+
+    @property
+    def random_share(self) -> float:
+        """Warm random lookups as a share of what the bare server served for the same script."""
+        return self.rps_random / self.rps_random_bare if self.rps_random_bare == self.rps_random_bare else float("nan")
 
 
 def scaling_table(wrk: str, args: argparse.Namespace) -> list[ScaleRow]:
@@ -265,6 +276,11 @@ def scaling_table(wrk: str, args: argparse.Namespace) -> list[ScaleRow]:
                 row.pss_loaded = tree_pss_bytes(process.process.pid)  # type: ignore[union-attr]
             finally:
                 process.stop()
+            if index:  # the control: the same random requests against a server that looks nothing up
+                with BareProcess("--server", "granian", "--workers", "2", "--threads", "1") as bare:
+                    command[-1] = bare.base_url
+                    subprocess.run(command, capture_output=True, text=True, timeout=args.scale_seconds + 60)
+                    row.rps_random_bare = parse_wrk(subprocess.run(command, capture_output=True, text=True, timeout=args.scale_seconds + 60).stdout)[0]
             rows.append(row)
             print(f"scaling: {row.label} bookings done", flush=True)
     return rows
@@ -322,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             for round_no in range(1, args.rounds + 1):
                 for c in contenders:
                     for kind, headers in (("200", {"Authorization": f"Bearer {token}"}), ("401", {})):
-                        with memory.watching(c):
+                        with memory.watching(c, sample=round_no == 1):
                             output = run_wrk(wrk, c.process.base_url + path, headers, args.seconds, args.threads, args.connections)
                         rps, p50, p99, errors = parse_wrk(output)
                         c.rps[kind].append(rps)
@@ -366,13 +382,14 @@ def main(argv: list[str] | None = None) -> int:
     if rows:
         print(f"\nScaling (the production mock; 200 path on one booking, and on a random booking of the dataset; {args.scale_seconds:g}s runs):\n")
         scale_header = (f"{'bookings':>9} {'first answer':>13} {'PSS idle MB':>12} {'PSS loaded MB':>14} {'store MB (tmpfs)':>17} "
-                        f"{'req/s one':>10} {'random, cold':>13} {'random, warm':>13}")
+                        f"{'req/s one':>10} {'random, cold':>13} {'random, warm':>13} {'same, bare':>11} {'warm/bare':>10}")
         print(scale_header)
         print("-" * len(scale_header))
         for row in rows:
-            cold, warm = (f"{value:,.0f}" if value == value else "-" for value in (row.rps_random_cold, row.rps_random))
+            cold, warm, bare_rps = (f"{value:,.0f}" if value == value else "-" for value in (row.rps_random_cold, row.rps_random, row.rps_random_bare))
+            share = f"{row.random_share * 100:.0f}%" if row.random_share == row.random_share else "-"
             print(f"{row.label:>9} {row.first_answer:>12.2f}s {row.pss_idle / 1e6:>12.0f} {row.pss_loaded / 1e6:>14.0f} {row.store_bytes / 1e6:>17.1f} "
-                  f"{row.rps_one:>10,.0f} {cold:>13} {warm:>13}")
+                  f"{row.rps_one:>10,.0f} {cold:>13} {warm:>13} {bare_rps:>11} {share:>10}")
     journal_off = by_label.get(JOURNAL_OFF_LABEL)
     largest = rows[-1] if len(rows) > 1 else None
     smallest_random = next((r for r in rows if r.rps_random == r.rps_random), None)
@@ -389,8 +406,8 @@ def main(argv: list[str] | None = None) -> int:
         targets += [
             (f"{largest.label} bookings: first answer within 3 s", largest.first_answer <= 3.0),
             (f"{largest.label} bookings: PSS at most 150 MB above the embedded dataset's", largest.pss_loaded - rows[0].pss_loaded <= 150e6),
-            (f"{largest.label} bookings: random lookups (warm) within 10% of the smallest dataset's",
-             smallest_random is not None and largest.rps_random >= 0.9 * smallest_random.rps_random),
+            (f"{largest.label} bookings: random lookups (warm, as a share of the bare server's) within 10% of the smallest dataset's",
+             smallest_random is not None and largest.random_share >= 0.9 * smallest_random.random_share),
         ]
     print(f"\nmock vs the fastest bare server ({ceiling.label}): {med(mock.rps['200']) / med(ceiling.rps['200']) * 100:.0f}%")
     if journal_off is not None:

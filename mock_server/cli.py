@@ -118,7 +118,7 @@ def serve_command(argv: list[str]) -> int:
         f"Ravan mock: {spec.method} {spec.route} on http://{config.host}:{config.port} under {config.server} "
         f"({organizations} organizations, {bookings} bookings from {config.fixtures}; "
         f"spec {spec.path.name} v{spec.version}). Mint a token: python -m mock_server token\n"
-        f"{config.admin_refusal() or admin}; CORS {'on' if config.cors else 'off'}"
+        f"{config.admin_refusal() or admin}; CORS {'on' if config.cors else 'off'}; state in {parts.store.folder}"
         + (f"\nFAULT INJECTED: {config.fault}: this server breaks the contract on purpose" if config.fault else ""),
         file=sys.stderr,
         flush=True,

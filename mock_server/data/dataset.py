@@ -8,8 +8,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml_rs
-
 from mock_server.data.store import OrganizationState, SharedStore
 from mock_server.schemas import draft4_validator, error_message, error_path
 from mock_server.spec import ApiSpec
@@ -96,47 +94,56 @@ def read_fixtures(text: str) -> Any:
     PyYAML's libyaml loader takes about 7 s, which is most of a server's start with a large recorded
     dataset. openapi.yaml itself is still read with PyYAML (mock_server/spec.py).
     """
+    import yaml_rs  # here: the served mock parses fixtures in a child process, and its server never needs it
+
     return yaml_rs.loads(text, parse_datetime=False)
 
 
-def create_store(dataset: Dataset) -> SharedStore:
+def create_store(dataset: Dataset, folder: Path | None = None) -> SharedStore:
     """A new shared store holding the dataset (the server's state, in a folder of its own)."""
     organizations = [OrganizationState(org.id, org.name, org.calcom) for org in dataset.organizations.values()]
     bookings = ((uid, org.id, body) for org in dataset.organizations.values() for uid, body in org.bookings.items())
-    return SharedStore.create(organizations, bookings)
+    return SharedStore.create(organizations, bookings, folder)
 
 
-def create_store_apart(path: Path, spec: ApiSpec) -> SharedStore:
-    """Load, check and store a fixtures file in a short-lived child process; return the store.
+class StoreSeeding:
+    """A fixtures file being loaded, checked and stored by a short-lived child process.
 
-    Parsing a large dataset leaves its memory in the process that did it: done here in a child that
-    exits, the server process (and the workers forked from it) never hold the dataset, only the shared
-    store's file. A FixturesError in the child is raised here, with its message.
+    Parsing a large dataset leaves its memory in the process that did it: done in a child that exits, the
+    server process (and the workers forked from it) never hold the dataset, only the shared store's file.
+    The child runs while the server process goes on preparing (on the other core); `wait()` returns the
+    store, or raises the child's FixturesError with its message.
     """
-    import multiprocessing
 
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
+    def __init__(self, path: Path, spec: ApiSpec):
+        import multiprocessing
 
-    def seed() -> None:
-        try:
-            send.send(("ok", str(create_store(load_dataset(path, spec)).folder)))
-        except FixturesError as error:
-            send.send(("error", str(error)))
-        except BaseException as error:  # noqa: BLE001 - reported to the parent, which decides
-            send.send(("crash", f"{type(error).__name__}: {error}"))
+        self.path = path
+        self.folder = SharedStore.new_folder()
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
 
-    child = context.Process(target=seed, name="ravan-mock-seed")
-    child.start()
-    outcome, detail = receive.recv() if receive.poll(600) else ("crash", "the dataset loader did not answer")
-    child.join()
-    if outcome == "error":
-        raise FixturesError(detail)
-    if outcome == "crash":
-        raise RuntimeError(f"loading {path} failed: {detail}")
-    return SharedStore(Path(detail))
+        def seed() -> None:
+            try:
+                create_store(load_dataset(path, spec), self.folder)
+                send.send(("ok", ""))
+            except FixturesError as error:
+                send.send(("error", str(error)))
+            except BaseException as error:  # noqa: BLE001 - reported to the parent, which decides
+                send.send(("crash", f"{type(error).__name__}: {error}"))
 
+        self._child = context.Process(target=seed, name="ravan-mock-seed")
+        self._child.start()
 
+    def wait(self) -> SharedStore:
+        """The seeded store (raises FixturesError or RuntimeError when seeding failed)."""
+        outcome, detail = self._receive.recv() if self._receive.poll(600) else ("crash", "the dataset loader did not answer")
+        self._child.join()
+        if outcome == "error":
+            raise FixturesError(detail)
+        if outcome == "crash":
+            raise RuntimeError(f"loading {self.path} failed: {detail}")
+        return SharedStore(self.folder)
 def _where(path: Any) -> str:
     text = ""
     for part in path:

@@ -63,10 +63,15 @@ class SharedStore:
         self._bookings: dict[str, Any] = {}
         self._lock = threading.Lock()
 
+    @staticmethod
+    def new_folder() -> Path:
+        """A new, empty state folder."""
+        return Path(tempfile.mkdtemp(prefix="ravan-mock-", dir=state_root()))
+
     @classmethod
     def create(cls, organizations: Iterable[OrganizationState], bookings: Iterable[tuple[str, str, bytes]], folder: Path | None = None) -> "SharedStore":
-        """A new store in a new state folder, holding this dataset (and a copy of it for reset)."""
-        folder = folder or Path(tempfile.mkdtemp(prefix="ravan-mock-", dir=state_root()))
+        """A new store in a (new) state folder, holding this dataset (and a copy of it for reset)."""
+        folder = folder or cls.new_folder()
         store = cls(folder)
         with sqlite3.connect(store.db_path) as db:
             db.execute("PRAGMA journal_mode=WAL")

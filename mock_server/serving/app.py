@@ -13,11 +13,11 @@ from __future__ import annotations
 import atexit
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from mock_server.admin.journal import Journal
 from mock_server.config import MockConfig
-from mock_server.data.dataset import Dataset, create_store, create_store_apart, load_dataset
+from mock_server.data.dataset import Dataset, StoreSeeding, create_store, load_dataset
 from mock_server.data.store import SharedStore
 from mock_server.pipeline import Pipeline, build_pipeline
 from mock_server.pipeline.resilience import Resilience, parse_error_rate, parse_latency, with_resilience
@@ -75,19 +75,22 @@ class MockParts:
         }
 
 
-def build_mock(config: MockConfig | None = None, *, keep_dataset: bool = True) -> MockParts:
+def build_mock(config: MockConfig | None = None, *, keep_dataset: bool = True, meanwhile: Callable[[], Any] | None = None) -> MockParts:
     """Load (and check) the spec and dataset, seed the shared store, and build the pipeline.
 
     keep_dataset=False (the served mock) seeds the store from a child process, so that this process and
-    its workers never hold the parsed dataset; MockParts.dataset is then None.
+    its workers never hold the parsed dataset (MockParts.dataset is then None); this process builds the
+    rest and runs `meanwhile` while the child works, then waits for it.
     """
     config = config or MockConfig()
     spec = load_spec(config.spec)
+    seeding = None
     if keep_dataset:
         dataset: Dataset | None = load_dataset(config.fixtures, spec)
         store = create_store(dataset)
     else:
-        dataset, store = None, create_store_apart(config.fixtures, spec)
+        seeding = StoreSeeding(config.fixtures, spec)
+        dataset, store = None, SharedStore(seeding.folder)
     _remove_at_exit(store)
     journal = None
     if config.admin_refusal() is None and config.journal_size > 0:
@@ -103,6 +106,10 @@ def build_mock(config: MockConfig | None = None, *, keep_dataset: bool = True) -
         pipeline, Resilience(parse_latency(config.latency) if config.latency else None, parse_error_rate(str(config.error_rate)))
     )
     configure_logging()
+    if seeding is not None:
+        if meanwhile is not None:
+            meanwhile()
+        seeding.wait()
     return MockParts(config, spec, dataset, store, journal, pipeline, fault)
 
 
@@ -129,7 +136,10 @@ def create_served_app(config: MockConfig | None = None) -> tuple[WsgiApp, MockPa
     Importing Flask takes about a fifth of a second here; deferring it lets the server answer the
     documented operation that much sooner after it starts.
     """
-    parts = build_mock(config, keep_dataset=False)
+    from mock_server.serving.server import prepare
+
+    config = config or MockConfig()
+    parts = build_mock(config, keep_dataset=False, meanwhile=lambda: prepare(config))
 
     def flask_wsgi() -> WsgiApp:
         from mock_server.serving.fallback import create_flask_app
