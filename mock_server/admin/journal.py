@@ -19,16 +19,17 @@ import os
 import struct
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
 SLOT_SIZE = 512
-_HEADER = struct.Struct("<4sIIIQ")  # magic, rings, slots per ring, slot size, epoch (cleared when it changes)
+_HEADER = struct.Struct("<4sIIId")  # magic, rings, slots per ring, slot size, time of the last clear
 _RING = struct.Struct("<QQ")  # owner pid, slots written so far
-_SLOT = struct.Struct("<QdH")  # epoch, time, payload length
+_SLOT = struct.Struct("<dH")  # time, payload length
 MAGIC = b"RVJ1"
-_EPOCH = struct.Struct("<Q")
-_EPOCH_AT = _HEADER.size - _EPOCH.size
+_CLEARED = struct.Struct("<d")
+_CLEARED_AT = _HEADER.size - _CLEARED.size
 _WRITTEN = struct.Struct("<Q")
 _PAYLOAD_LIMIT = SLOT_SIZE - _SLOT.size
 FIELD_LIMIT = 200  # characters kept of the path and of the query
@@ -44,13 +45,15 @@ class Journal:
         self.rings = rings
         self._ring_base = _HEADER.size
         self._slot_base = _HEADER.size + rings * _RING.size
-        self._pid = 0
+        self._attached = False  # set per process: a fork hook clears it in the child (no getpid per request)
         self._map: mmap.mmap | None = None
         self._ring = -1
         self._ring_at = 0
+        self._ring_slots = 0
         self._written = 0
         self._lock = threading.Lock()
         self._orgs: dict[str, str] = {}
+        _forget_in_forked_children(self)
 
     @classmethod
     def create(cls, folder: Path, size: int, workers: int) -> "Journal":
@@ -60,19 +63,21 @@ class Journal:
         total = journal._slot_base + rings * size * SLOT_SIZE
         with open(journal.path, "wb") as handle:
             handle.truncate(total)
-            handle.write(_HEADER.pack(MAGIC, rings, size, SLOT_SIZE, 1))
+            handle.write(_HEADER.pack(MAGIC, rings, size, SLOT_SIZE, 0.0))
         return journal
 
     def _mapped(self) -> mmap.mmap:
-        if self._pid != os.getpid():
+        if not self._attached:
             with open(self.path, "r+b") as handle:
                 self._map = mmap.mmap(handle.fileno(), 0)
-            self._pid = os.getpid()
-            self._ring = -1
+            self._attached = True
         return self._map  # type: ignore[return-value]
 
-    def _epoch(self, view: mmap.mmap) -> int:
-        return _HEADER.unpack_from(view, 0)[4]
+    def _forget_process(self) -> None:
+        """In a forked child: its own ring and lock, claimed on first use."""
+        self._attached = False
+        self._ring = -1
+        self._lock = threading.Lock()
 
     def _claim_ring(self, view: mmap.mmap) -> int:
         """The ring this process writes: a free one, or one whose owner has exited."""
@@ -98,18 +103,17 @@ class Journal:
         if query and (len(query) > FIELD_LIMIT or _SEPARATOR in query):
             query = _clean(query)
         payload = f"{method}\x1f{path}\x1f{query}\x1f{org}\x1f{status}\x1f{code}".encode("utf-8", "replace")[:_PAYLOAD_LIMIT]
-        if self._pid != os.getpid():
-            self._mapped()
-        view = self._map
+        view = self._map if self._attached else self._mapped()
         with self._lock:
             if self._ring < 0:
                 self._ring = self._claim_ring(view)  # type: ignore[arg-type]
                 self._ring_at = self._ring_base + self._ring * _RING.size
+                self._ring_slots = self._slot_base + self._ring * self.size * SLOT_SIZE
                 self._written = _RING.unpack_from(view, self._ring_at)[1]  # type: ignore[arg-type]
             written = self._written
-            slot_at = self._slot_base + (self._ring * self.size + written % self.size) * SLOT_SIZE
-            view[slot_at + _SLOT.size: slot_at + _SLOT.size + len(payload)] = payload  # type: ignore[index]
-            _SLOT.pack_into(view, slot_at, _EPOCH.unpack_from(view, _EPOCH_AT)[0], time.time(), len(payload))  # type: ignore[arg-type]
+            slot_at = self._ring_slots + written % self.size * SLOT_SIZE
+            record = _SLOT.pack(time.time(), len(payload)) + payload
+            view[slot_at: slot_at + len(record)] = record  # type: ignore[index]
             self._written = written + 1
             _WRITTEN.pack_into(view, self._ring_at + 8, written + 1)  # type: ignore[arg-type]
 
@@ -128,14 +132,14 @@ class Journal:
     def entries(self, limit: int | None = None) -> list[dict[str, Any]]:
         """The recorded requests, oldest first: the newest `limit` (default: the journal's size)."""
         view = self._mapped()
-        epoch = self._epoch(view)
+        cleared = _CLEARED.unpack_from(view, _CLEARED_AT)[0]
         found: list[tuple[float, int, dict[str, Any]]] = []
         for ring in range(self.rings):
             _owner, written = _RING.unpack_from(view, self._ring_base + ring * _RING.size)
             for index in range(min(written, self.size)):
                 slot_at = self._slot_base + (ring * self.size + index) * SLOT_SIZE
-                slot_epoch, when, length = _SLOT.unpack_from(view, slot_at)
-                if slot_epoch != epoch or not length:
+                when, length = _SLOT.unpack_from(view, slot_at)
+                if when <= cleared or not length:
                     continue
                 payload = bytes(view[slot_at + _SLOT.size: slot_at + _SLOT.size + length]).decode("utf-8", "replace")
                 parts = payload.split(_SEPARATOR)
@@ -152,12 +156,20 @@ class Journal:
         return [entry for _, _, entry in newest]
 
     def clear(self) -> None:
-        """Forget every recorded request (a new epoch: older slots no longer count)."""
-        view = self._mapped()
-        with open(self.path, "r+b") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            magic, rings, size, slot_size, epoch = _HEADER.unpack_from(view, 0)
-            _HEADER.pack_into(view, 0, magic, rings, size, slot_size, epoch + 1)
+        """Forget every recorded request: entries from before this moment no longer count."""
+        _CLEARED.pack_into(self._mapped(), _CLEARED_AT, time.time())
+
+
+def _forget_in_forked_children(journal: Journal) -> None:
+    """Reset the journal's per-process state in every child forked after this (weakly: no leak)."""
+    ref = weakref.ref(journal)
+
+    def after_fork() -> None:
+        alive = ref()
+        if alive is not None:
+            alive._forget_process()
+
+    os.register_at_fork(after_in_child=after_fork)
 
 
 def _clean(text: str) -> str:

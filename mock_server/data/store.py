@@ -18,6 +18,7 @@ import sqlite3
 import struct
 import tempfile
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -56,12 +57,21 @@ class SharedStore:
         self.db_path = folder / "store.sqlite"
         self._generation_path = folder / "generation"
         self._local = threading.local()
-        self._pid = 0
+        self._attached = False  # per process: a fork hook clears it in the child (no getpid per request)
         self._map: mmap.mmap | None = None
         self._seen_generation = -1
         self._orgs: dict[str, OrganizationState] = {}
         self._bookings: dict[str, Any] = {}
         self._lock = threading.Lock()
+        ref = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: ref() is not None and ref()._detach())  # type: ignore[union-attr]
+
+    def _detach(self) -> None:
+        """In a forked child: connections and mappings are the parent's, so open new ones on first use."""
+        self._attached = False
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._seen_generation = -1
 
     @staticmethod
     def new_folder() -> Path:
@@ -89,7 +99,7 @@ class SharedStore:
 
     def _db(self) -> sqlite3.Connection:
         """This thread's connection (connections never cross a fork)."""
-        if self._pid != os.getpid():
+        if not self._attached:
             self._attach()
         db = getattr(self._local, "db", None)
         if db is None:
@@ -102,20 +112,19 @@ class SharedStore:
     def _attach(self) -> None:
         with open(self._generation_path, "r+b") as handle:
             self._map = mmap.mmap(handle.fileno(), _GENERATION.size)
-        self._local = threading.local()
-        self._pid = os.getpid()
+        self._attached = True
         self._seen_generation = -1
 
     @property
     def generation(self) -> int:
         """A number that changes whenever any process changes the data."""
-        if self._pid != os.getpid():
+        if not self._attached:
             self._attach()
         return _GENERATION.unpack_from(self._map, 0)[0]  # type: ignore[arg-type]
 
     def _fresh(self) -> None:
         """Drop this process's cache when another process changed the data."""
-        if self._pid != os.getpid():
+        if not self._attached:
             self._attach()
         current = _GENERATION.unpack_from(self._map, 0)[0]  # type: ignore[arg-type]
         if current != self._seen_generation:
