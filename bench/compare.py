@@ -4,7 +4,7 @@ Starts each server on 127.0.0.1: Prism (default, -v error, -m -v error), the moc
 configuration (Granian, 2 workers x 1 thread, JWT verification, request log, journal and CORS on), the
 mock with the journal off, the mock under gunicorn, and a bare WSGI callable returning the same bytes under
 Granian (several worker and thread counts) and under gunicorn. Times each start to the first answer, then
-drives each with wrk, several rounds interleaved, on the 200 path (valid token) and the 401 path (no token),
+drives each with wrk, several rounds interleaved (only the server under load running, after a warm-up), on the 200 path (valid token) and the 401 path (no token),
 sampling the memory of the server under load. Prints every figure as a ratio to Prism's fastest
 configuration and to the fastest bare server, the targets, a scaling table (bookings -> start, memory,
 requests/s) and the contract suite's wall time.
@@ -92,7 +92,7 @@ def first_answer_seconds(process: ServerProcess, path: str, headers: dict[str, s
     """Start the process `starts` times, timing each start until the operation answers a real request.
 
     The clock runs from spawning the process to the end of the first answer of `GET path` (polled every
-    10 ms, the same for every server). The last start is left running for the load runs.
+    10 ms, the same for every server). The last start is left running: the caller stops it.
     """
     process.ready_path, process.ready_headers, process.poll_interval = path, headers, 0.01
     seconds = []
@@ -326,8 +326,7 @@ def main(argv: list[str] | None = None) -> int:
                     c.failed = next((line.strip() for line in str(exc).splitlines() if "Error" in line), str(exc).splitlines()[0])
                     print(f"{c.label} did not start: {c.failed}", flush=True)
                     continue
-                with memory.watching(c):  # warm-up, not measured
-                    run_wrk(wrk, c.process.base_url + path, {"Authorization": f"Bearer {token}"}, 2, args.threads, args.connections)
+                c.process.stop()  # only the server under load runs: idle servers' timers showed in the p99
             for c in [c for c in contenders if c.failed]:
                 contenders.remove(c)
                 failed_labels.append(f"{c.label} ({c.failed})")
@@ -337,6 +336,9 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             for round_no in range(1, args.rounds + 1):
                 for c in contenders:
+                    c.process.start()
+                    with memory.watching(c, sample=round_no == 1):  # warm-up, not measured
+                        run_wrk(wrk, c.process.base_url + path, {"Authorization": f"Bearer {token}"}, 2, args.threads, args.connections)
                     for kind, headers in (("200", {"Authorization": f"Bearer {token}"}), ("401", {})):
                         with memory.watching(c, sample=round_no == 1):
                             output = run_wrk(wrk, c.process.base_url + path, headers, args.seconds, args.threads, args.connections)
@@ -345,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
                         c.p50_ms[kind].append(p50)
                         c.p99_ms[kind].append(p99)
                         c.errors += errors
-                    c.process.stop() if round_no == args.rounds else None
+                    c.process.stop()
                 print(f"round {round_no}/{args.rounds} done", flush=True)
     finally:
         for c in contenders:
