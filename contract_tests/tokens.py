@@ -9,36 +9,18 @@ means the changed claim was refused, not a missing one.
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
 
+from mock_server.tokens import claims_of, header_of
+
+__all__ = ["ALGORITHM", "ORG_CLAIM", "TokenFactory", "claims_of", "header_of"]
 ALGORITHM = "HS256"
 ORG_CLAIM = "org_id"
 _KEEP: Any = object()
-
-
-def _segment(token: str, index: int) -> dict[str, Any]:
-    try:
-        part = token.split(".")[index]
-        data = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-        return data if isinstance(data, dict) else {}
-    except (IndexError, ValueError):
-        return {}
-
-
-def claims_of(token: str) -> dict[str, Any]:
-    """A JWT's payload, decoded without verification; {} when it is not a JWT."""
-    return _segment(token, 1)
-
-
-def header_of(token: str) -> dict[str, Any]:
-    """A JWT's header, decoded without verification; {} when it is not a JWT."""
-    return _segment(token, 0)
 
 
 @dataclass(frozen=True)

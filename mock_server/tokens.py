@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 import uuid
 from typing import Any
@@ -38,3 +40,22 @@ def mask_token(token: str) -> str:
     if len(token) <= 12:
         return "***"
     return f"{token[:6]}…{token[-4:]}"
+
+
+def _segment(token: str, index: int) -> dict[str, Any]:
+    try:
+        part = token.split(".")[index]
+        data = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+        return data if isinstance(data, dict) else {}
+    except (IndexError, ValueError):
+        return {}
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    """A JWT's payload, decoded without verification; {} when it is not a JWT."""
+    return _segment(token, 1)
+
+
+def header_of(token: str) -> dict[str, Any]:
+    """A JWT's header, decoded without verification; {} when it is not a JWT."""
+    return _segment(token, 0)

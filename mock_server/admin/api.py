@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import hmac
 import json
-from datetime import datetime
 from typing import Any, Iterable
 from urllib.parse import parse_qs
 
 from mock_server.admin.journal import Journal
-from mock_server.data.dataset import success_body
+from mock_server.data.dataset import parse_time, success_body
 from mock_server.data.store import SharedStore
 from mock_server.envelope import error_body
 from mock_server.schemas import draft4_validator, error_message, error_path
-from mock_server.serving.wsgi import JSON_TYPE, StartResponse, status_line
+from mock_server.serving.wsgi import StartResponse, json_answer
 from mock_server.spec import ApiSpec
 
 PREFIX = "/__mock/"
@@ -59,8 +58,8 @@ class AdminApi:
             status, body = self._route(method, path, environ)
         except AdminError as error:
             status, body = error.status, error_body(error.code, error.message)
-            return _answer(start_response, method, status, body, error.headers)
-        return _answer(start_response, method, status, body)
+            return json_answer(start_response, method, status, body, error.headers)
+        return json_answer(start_response, method, status, body)
 
     def _authorize(self, authorization: str | None) -> None:
         if self.token is None:
@@ -116,7 +115,7 @@ class AdminApi:
         if errors:
             where = ".".join(map(str, error_path(errors[0]))) or "(body)"
             raise AdminError(400, f"{where}: {error_message(errors[0])}")
-        if _time(appointment["end_time"]) <= _time(appointment["appointment_time"]):
+        if parse_time(appointment["end_time"]) <= parse_time(appointment["appointment_time"]):
             raise AdminError(400, "end_time: must be after appointment_time")
         stored = {name: appointment[name] for name in self.fields}
         org = self.store.organization(stored["organization_id"])
@@ -150,21 +149,8 @@ def _limit(query: str, default: int) -> int:
     return min(int(values[0]), default)
 
 
-def _time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 def _not_allowed(method: str, allow: str) -> AdminError:
     return AdminError(405, f"Method {method} is not allowed here; use {allow}", headers=[("Allow", allow)])
-
-
-def _answer(start_response: StartResponse, method: str, status: int, body: Any, extra: list[tuple[str, str]] | None = None) -> list[bytes]:
-    if body is None:
-        start_response(status_line(status), [("Content-Length", "0"), *(extra or [])])
-        return []
-    payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-    start_response(status_line(status), [("Content-Type", JSON_TYPE), ("Content-Length", str(len(payload))), *(extra or [])])
-    return [] if method == "HEAD" else [payload]
 
 
 class AdminRoutes:

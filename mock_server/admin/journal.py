@@ -10,10 +10,7 @@ bounded and never makes a request wait. Reading merges the rings by time.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import fcntl
-import json
 import mmap
 import os
 import struct
@@ -22,6 +19,8 @@ import time
 import weakref
 from pathlib import Path
 from typing import Any
+
+from mock_server.tokens import claims_of
 
 SLOT_SIZE = 512
 _HEADER = struct.Struct("<4sIIId")  # magic, rings, slots per ring, slot size, time of the last clear
@@ -183,14 +182,7 @@ def _org_claim(authorization: str) -> str:
     parts = authorization.split()
     if len(parts) != 2 or parts[0].lower() != "bearer":
         return ""
-    segments = parts[1].split(".")
-    if len(segments) != 3:
-        return ""
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(segments[1] + "=" * (-len(segments[1]) % 4)))
-    except (ValueError, binascii.Error):
-        return ""
-    org = claims.get("org_id") if isinstance(claims, dict) else None
+    org = claims_of(parts[1]).get("org_id")
     return org[:128].replace(_SEPARATOR, "") if isinstance(org, str) else ""
 
 

@@ -22,13 +22,13 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import yaml
 
+from mock_server.data.dataset import parse_time
 from mock_server.schemas import draft4_validator, error_message, error_path
 from mock_server.spec import ApiSpec, load_spec
 from mock_server.tokens import mask_token
@@ -114,8 +114,7 @@ def check_answer(spec: ApiSpec, uid: str, status: int, content_type: str, raw: b
         return None, f"answered booking {appointment['id']!r} for {uid!r}"
     if data["org_id"] != appointment["organization_id"] or data["agent_id"] != appointment["agent_id"]:
         return None, "data.org_id / data.agent_id do not repeat the appointment's"
-    start, end = (datetime.fromisoformat(appointment[k].replace("Z", "+00:00")) for k in ("appointment_time", "end_time"))
-    if end <= start:
+    if parse_time(appointment["end_time"]) <= parse_time(appointment["appointment_time"]):
         return None, "end_time is not after appointment_time"
     return appointment, ""
 

@@ -166,7 +166,8 @@ def _check(validator: Any, instance: Any, source: Path, prefix: str) -> None:
         raise _fail(source, where, error_message(error))
 
 
-def _parse_time(value: str) -> datetime:
+def parse_time(value: str) -> datetime:
+    """An RFC 3339 time of the dataset ("Z" for UTC) as an aware datetime."""
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
@@ -223,7 +224,7 @@ def load_dataset(path: Path, spec: ApiSpec) -> Dataset:
             fields = {**item, "organization_id": org["id"], "agent_name": agents[item["agent_id"]]}
             appointment = {name: fields[name] for name in field_order}
             _check(served, appointment, source, at)
-            if _parse_time(item["end_time"]) <= _parse_time(item["appointment_time"]):
+            if parse_time(item["end_time"]) <= parse_time(item["appointment_time"]):
                 raise _fail(source, f"{at}.end_time", "must be after appointment_time")
             seen_uids[item["id"]] = org["id"]
             body = success_body(spec, appointment)

@@ -10,7 +10,6 @@ and drops it when a shared generation counter (eight bytes, memory-mapped) says 
 from __future__ import annotations
 
 import fcntl
-import json
 import mmap
 import os
 import shutil
@@ -159,10 +158,6 @@ class SharedStore:
         db = self._db()
         return db.execute("SELECT count(*) FROM organizations").fetchone()[0], db.execute("SELECT count(*) FROM bookings").fetchone()[0]
 
-    def booking_ids(self, org_id: str) -> list[str]:
-        """The UIDs an organization has now."""
-        return [row[0] for row in self._db().execute("SELECT uid FROM bookings WHERE org_id = ? ORDER BY uid", (org_id,))]
-
     # --- writes (the admin API) --------------------------------------------------------------------
 
     def _write(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
@@ -206,8 +201,3 @@ class SharedStore:
     def remove(self) -> None:
         """Delete the state folder (by the process that created it, at exit)."""
         shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def body_of(raw: bytes) -> dict[str, Any]:
-    """A stored 200 body, parsed."""
-    return json.loads(raw)

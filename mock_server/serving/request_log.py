@@ -150,11 +150,10 @@ class RequestRecorder:
         self.lines: BatchedStreamHandler | None = None
         self.formatter: LineFormatter | None = None
         if log:
-            logger = configure_logging()
+            configure_logging()
             handler = next((h for h in logging.getLogger("mock_server").handlers if isinstance(h, BatchedStreamHandler)), None)
             if handler is not None and isinstance(handler.formatter, LineFormatter):
                 self.lines, self.formatter = handler, handler.formatter
-            self.logger = logger
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()

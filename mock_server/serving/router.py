@@ -7,13 +7,12 @@ anything else with the error envelope.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any, Iterable
 
 from mock_server.envelope import ApiError, error_body
 from mock_server.pipeline import Pipeline
-from mock_server.serving.wsgi import JSON_TYPE, StartResponse, WsgiApp, parse_query, status_line, wsgi_text
+from mock_server.serving.wsgi import StartResponse, WsgiApp, json_answer, parse_query, wsgi_text
 
 log = logging.getLogger("mock_server")
 SAFE_METHODS = ("GET", "HEAD")
@@ -61,8 +60,5 @@ class OperationRouter:
 
     @staticmethod
     def _answer(start_response: StartResponse, method: str, status: int, body: Any, extra: dict[str, str] | None = None) -> list[bytes]:
-        payload = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-        headers = [("Content-Type", JSON_TYPE), ("Content-Length", str(len(payload))), *(extra or {}).items()]
-        start_response(status_line(status), headers)
-        return [] if method == "HEAD" else [payload]
+        return json_answer(start_response, method, status, body, (extra or {}).items())
 

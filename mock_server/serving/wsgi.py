@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from http import HTTPStatus
 from typing import Any, Callable, Iterable, Mapping
@@ -19,6 +20,16 @@ _STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in H
 def status_line(status: int) -> str:
     """'404 Not Found' for 404 (an unknown status gets a bare reason)."""
     return _STATUS_LINES.get(status) or f"{status} Unknown"
+
+
+def json_answer(start_response: StartResponse, method: str, status: int, body: Any, extra: Iterable[tuple[str, str]] = ()) -> list[bytes]:
+    """Answer with a JSON body (bytes as they are, else serialized compactly); None: no body. HEAD: no payload."""
+    if body is None:
+        start_response(status_line(status), [("Content-Length", "0"), *extra])
+        return []
+    payload = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    start_response(status_line(status), [("Content-Type", JSON_TYPE), ("Content-Length", str(len(payload))), *extra])
+    return [] if method == "HEAD" else [payload]
 
 
 def wsgi_text(value: str) -> str:
