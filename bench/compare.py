@@ -2,12 +2,14 @@
 
 Starts each server on 127.0.0.1: Prism (default, -v error, -m -v error), the mock in its production
 configuration (Granian, 2 workers x 1 thread, JWT verification, request log, journal and CORS on), the
-mock with the journal off, the mock under gunicorn, and a bare WSGI callable returning the same bytes under
-Granian (several worker and thread counts) and under gunicorn. Times each start to the first answer, then
-drives each with wrk, several rounds interleaved (only the server under load running, after a warm-up), on the 200 path (valid token) and the 401 path (no token),
-sampling the memory of the server under load. Prints every figure as a ratio to Prism's fastest
-configuration and to the fastest bare server, the targets, a scaling table (bookings -> start, memory,
-requests/s) and the contract suite's wall time.
+mock with the journal off, the mock under gunicorn, the mock as it was before the performance work (commit
+BEFORE_COMMIT, exported from git: the same-run reference for "no worse than before"), and a bare WSGI
+callable returning the same bytes under Granian (several worker and thread counts) and under gunicorn.
+Times each start to the first answer; then a memory round (each server loaded on the 200 path while its
+memory is sampled, not timed); then drives each with wrk, several rounds interleaved (only the server under
+load running, after a warm-up, nothing sampled), on the 200 path (valid token) and the 401 path (no token).
+Prints every figure as a ratio to Prism's fastest configuration and to the fastest bare server, the
+targets, a scaling table (bookings -> start, memory, requests/s) and the contract suite's wall time.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ JOURNAL_OFF_LABEL = "mock, journal off"
 GUNICORN_LABEL = "mock under gunicorn"
 BARE_GRANIAN = {"bare, granian 1x1": (1, 1), "bare, granian 2x1": (2, 1), "bare, granian 2x4": (2, 4), "bare, granian 2x8": (2, 8)}
 BARE_GUNICORN_LABEL = "bare, gunicorn 2x4"
+# The commit the performance issue was measured on (gunicorn, 2 workers x 4 threads): its ratios to Prism
+# were the targets' "no worse than today", and measuring it in the same run keeps that comparison fair
+# when Prism's own start or memory moves between runs.
+BEFORE_COMMIT = "15bb742"
+BEFORE_LABEL = f"mock before ({BEFORE_COMMIT})"
 
 
 class BareProcess(ServerProcess):
@@ -71,6 +78,18 @@ class Contender:
     def first_answer_s(self) -> float:
         """The median time to first answer over the starts measured."""
         return statistics.median(self.first_answers)
+
+
+def export_commit(commit: str, folder: Path) -> str:
+    """Write the project as of a commit into folder, byte-compiled; "" on success, else why it cannot."""
+    if shutil.which("git") is None:
+        return "git is not installed"
+    archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=ROOT, capture_output=True)
+    if archive.returncode != 0:
+        return f"commit {commit} is not in this clone's history ({archive.stderr.decode(errors='replace').strip()[:120]})"
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(folder / "mock_server")], check=False, stdout=subprocess.DEVNULL)
+    return ""
 
 
 def find_wrk() -> str:
@@ -143,18 +162,18 @@ class PeakMemory:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     @contextlib.contextmanager
-    def watching(self, contender: Contender, sample: bool = True) -> Iterator[None]:
-        """Sample this contender (only) while the block runs; sample=False: not at all.
+    def watching(self, contender: Contender) -> Iterator[None]:
+        """Sample this contender (only) while the block runs, and once at its end.
 
         Reading a process tree's memory stalls a 2-core machine for several milliseconds, which shows in
-        the p99 of a server answering in one: the load rounds after the first run unsampled.
+        the p99 of a server answering in one: memory has a round of its own, and the timed rounds are
+        never sampled.
         """
-        self.active = contender if sample else None
+        self.active = contender
         try:
             yield
         finally:
-            if sample:
-                self._sample(contender)
+            self._sample(contender)
             self.active = None
 
     @staticmethod
@@ -310,15 +329,23 @@ def main(argv: list[str] | None = None) -> int:
         Contender(MOCK_LABEL, MockProcess()),
         Contender(JOURNAL_OFF_LABEL, MockProcess("--journal-size", "0")),
         Contender(GUNICORN_LABEL, MockProcess("--server", "gunicorn")),
+        Contender(BEFORE_LABEL, MockProcess()),
         *[Contender(label, BareProcess("--server", "granian", "--workers", str(w), "--threads", str(t))) for label, (w, t) in BARE_GRANIAN.items()],
         Contender(BARE_GUNICORN_LABEL, BareProcess("--server", "gunicorn")),
     ]
     failed_labels: list[str] = []
+    before_tree = tempfile.TemporaryDirectory(prefix="bench-before-")
+    before = next(c for c in contenders if c.label == BEFORE_LABEL)
+    before.process.cwd = Path(before_tree.name)
+    before.failed = export_commit(BEFORE_COMMIT, before.process.cwd)
     print(f"load tool: {wrk} ({version[0]}); {args.threads} threads, {args.connections} connections, "
           f"{args.seconds:g}s per run, {args.rounds} rounds; machine: {os.cpu_count()} cores", flush=True)
     try:
         with PeakMemory() as memory:
             for c in contenders:
+                if c.failed:
+                    print(f"{c.label} not measured: {c.failed}", flush=True)
+                    continue
                 try:
                     with memory.watching(c):
                         c.first_answers = first_answer_seconds(c.process, path, {"Authorization": f"Bearer {token}"}, args.starts)
@@ -334,14 +361,19 @@ def main(argv: list[str] | None = None) -> int:
             if not any(label.startswith("prism") for label in started) or MOCK_LABEL not in started or not started & set(BARE_GRANIAN):
                 print(f"\nNothing to compare, so no load runs: {'; '.join(failed_labels)}", file=sys.stderr)
                 return 1
+            for c in contenders:  # the memory round: peak memory under load, not timed
+                c.process.start()
+                run_wrk(wrk, c.process.base_url + path, {"Authorization": f"Bearer {token}"}, 2, args.threads, args.connections)
+                with memory.watching(c):
+                    run_wrk(wrk, c.process.base_url + path, {"Authorization": f"Bearer {token}"}, args.seconds, args.threads, args.connections)
+                c.process.stop()
+            print("memory round done", flush=True)
             for round_no in range(1, args.rounds + 1):
                 for c in contenders:
                     c.process.start()
-                    with memory.watching(c, sample=round_no == 1):  # warm-up, not measured
-                        run_wrk(wrk, c.process.base_url + path, {"Authorization": f"Bearer {token}"}, 2, args.threads, args.connections)
+                    run_wrk(wrk, c.process.base_url + path, {"Authorization": f"Bearer {token}"}, 2, args.threads, args.connections)  # warm-up
                     for kind, headers in (("200", {"Authorization": f"Bearer {token}"}), ("401", {})):
-                        with memory.watching(c, sample=round_no == 1):
-                            output = run_wrk(wrk, c.process.base_url + path, headers, args.seconds, args.threads, args.connections)
+                        output = run_wrk(wrk, c.process.base_url + path, headers, args.seconds, args.threads, args.connections)
                         rps, p50, p99, errors = parse_wrk(output)
                         c.rps[kind].append(rps)
                         c.p50_ms[kind].append(p50)
@@ -352,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for c in contenders:
             c.process.stop()
+        before_tree.cleanup()
 
     med = statistics.median
     by_label = {c.label: c for c in contenders}
@@ -399,9 +432,19 @@ def main(argv: list[str] | None = None) -> int:
         ("200 req/s at least 4x Prism's fastest", med(mock.rps["200"]) >= 4 * med(fastest.rps["200"])),
         ("p99 at most 0.2x Prism's fastest", med(mock.p99_ms["200"]) <= 0.2 * med(fastest.p99_ms["200"])),
         ("200 req/s at least 50% of the fastest bare server", med(mock.rps["200"]) >= 0.5 * med(ceiling.rps["200"])),
-        ("first answer at most 0.20x Prism's (the ratio before this change)", mock.first_answer_s <= 0.20 * fastest.first_answer_s),
-        ("peak memory (PSS) at most 0.39x Prism's (the ratio before this change)", mock.peak_pss <= 0.39 * fastest.peak_pss),
+        ("first answer at most 0.20x Prism's (the ratio in the README before this work)", mock.first_answer_s <= 0.20 * fastest.first_answer_s),
+        ("peak memory (PSS) at most 0.39x Prism's (the ratio in the README before this work)", mock.peak_pss <= 0.39 * fastest.peak_pss),
     ]
+    earlier = by_label.get(BEFORE_LABEL)
+    if earlier is not None:
+        targets += [
+            (f"first answer ratio no worse than the mock before this work, in this run "
+             f"({ratio(mock.first_answer_s, fastest.first_answer_s)} against {ratio(earlier.first_answer_s, fastest.first_answer_s)})",
+             mock.first_answer_s <= earlier.first_answer_s),
+            (f"memory ratio no worse than the mock before this work, in this run "
+             f"({ratio(mock.peak_pss, fastest.peak_pss)} against {ratio(earlier.peak_pss, fastest.peak_pss)})",
+             mock.peak_pss <= earlier.peak_pss),
+        ]
     if journal_off is not None:
         targets.append(("journal on within 10% of journal off", med(mock.rps["200"]) >= 0.9 * med(journal_off.rps["200"])))
     if largest is not None:

@@ -18,9 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from mock_server.spec import ApiSpec, load_spec
+from mock_server.spec import ApiSpec, load_spec, read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 OPENAPI_DIFF = ROOT / "node_modules" / ".bin" / "openapi-diff"
@@ -94,7 +92,7 @@ def openapi_diff_changes(old_path: Path, new_path: Path) -> list[Change]:
         files = []
         for name, path in (("old.json", old_path), ("new.json", new_path)):
             target = Path(tmp) / name
-            target.write_text(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8"))), encoding="utf-8")
+            target.write_text(json.dumps(read_yaml(path.read_text(encoding="utf-8"))), encoding="utf-8")
             files.append(str(target))
         result = subprocess.run([str(OPENAPI_DIFF), *files], capture_output=True, text=True, timeout=120)
     output = result.stdout + result.stderr

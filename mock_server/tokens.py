@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
-import uuid
 from typing import Any
 
 import jwt
@@ -28,7 +28,7 @@ def mint_token(
 ) -> str:
     """A signed JWT; org_id=None leaves out the organization claim. Negative expires_in mints an expired one."""
     issued = int(now if now is not None else time.time())
-    claims: dict[str, Any] = {"sub": subject, "iat": min(issued, issued + expires_in), "exp": issued + expires_in, "jti": uuid.uuid4().hex}
+    claims: dict[str, Any] = {"sub": subject, "iat": min(issued, issued + expires_in), "exp": issued + expires_in, "jti": os.urandom(16).hex()}
     if org_id is not None:
         claims[ORG_CLAIM] = org_id
     claims.update(extra or {})

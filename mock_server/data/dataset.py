@@ -10,7 +10,7 @@ from typing import Any
 
 from mock_server.data.store import OrganizationState, SharedStore
 from mock_server.schemas import draft4_validator, error_message, error_path
-from mock_server.spec import ApiSpec
+from mock_server.spec import ApiSpec, read_yaml
 
 CALCOM_STATES = ("connected", "not_connected", "calcom_error", "internal_error")
 APPOINTMENT_INPUT_FIELDS = (
@@ -85,18 +85,6 @@ class Dataset:
         """The booking UIDs an organization has (empty when unknown or not connected)."""
         org = self.organizations.get(org_id)
         return list(org.bookings) if org else []
-
-
-def read_fixtures(text: str) -> Any:
-    """Parse a fixtures file: YAML 1.2 (plain values stay strings), duplicate keys refused.
-
-    yaml-rs, a YAML parser written in Rust, reads a 50,000-booking file (16 MB) in about 0.3 s where
-    PyYAML's libyaml loader takes about 7 s, which is most of a server's start with a large recorded
-    dataset. openapi.yaml itself is still read with PyYAML (mock_server/spec.py).
-    """
-    import yaml_rs  # here: the served mock parses fixtures in a child process, and its server never needs it
-
-    return yaml_rs.loads(text, parse_datetime=False)
 
 
 def create_store(dataset: Dataset, folder: Path | None = None) -> SharedStore:
@@ -189,7 +177,7 @@ def load_dataset(path: Path, spec: ApiSpec) -> Dataset:
     """Read, validate and index a fixtures file; raise FixturesError naming the file and field."""
     source = Path(path)
     try:
-        raw = read_fixtures(source.read_text(encoding="utf-8"))
+        raw = read_yaml(source.read_text(encoding="utf-8"))
     except OSError as exc:
         raise FixturesError(f"{source}: cannot read the fixtures file: {exc.strerror}") from None
     except (ValueError, UnicodeDecodeError) as exc:
