@@ -237,10 +237,10 @@ def state_folder_bytes(process: MockProcess) -> int:
     The folder is the one the mock names in its start-up line (`state in ...`), so that folders left
     by other mocks are never counted.
     """
-    found = re.search(r"state in (\S+)", process.log_text())
-    if not found:
+    folders = re.findall(r"state in (\S+)", process.log_text())  # the log holds every start: the last is running
+    if not folders:
         return 0
-    return sum(file.stat().st_size for file in Path(found.group(1)).glob("*") if file.is_file())
+    return sum(file.stat().st_size for file in Path(folders[-1]).glob("*") if file.is_file())
 
 
 @dataclass
