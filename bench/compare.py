@@ -1,7 +1,7 @@
 """`make bench`: the mock against Stoplight Prism 5 and against the fastest bare server, same machine, same load.
 
 Starts each server on 127.0.0.1: Prism (default, -v error, -m -v error), the mock in its production
-configuration (Granian, 2 workers x 1 thread, JWT verification, request log, journal and CORS on), the
+configuration (Granian, default workers x 1 thread, JWT verification, request log, journal and CORS on), the
 mock with the journal off, the mock under gunicorn, the mock as it was before the performance work (commit
 BEFORE_COMMIT, exported from git: the same-run reference for "no worse than before"), and a bare WSGI
 callable returning the same bytes under Granian (several worker and thread counts) and under gunicorn.

@@ -11,7 +11,7 @@ import urllib.request
 import jwt
 import pytest
 
-from mock_server.config import DEV_JWT_SECRET
+from mock_server.config import DEV_JWT_SECRET, MockConfig
 from mock_server.serving.launcher import MockProcess
 
 KNOWN = "kko1gv8tFZe8JjpCpct5tG"
@@ -90,3 +90,9 @@ def test_bad_flags_are_refused(args, mentions):
 def test_a_bad_environment_value_is_refused():
     result = subprocess.run([sys.executable, "-m", "mock_server"], capture_output=True, text=True, env={**__import__("os").environ, "MOCK_PORT": "abc"}, timeout=60)
     assert result.returncode == 2 and "MOCK_PORT" in result.stderr
+
+
+@pytest.mark.parametrize("cores,workers", [(1, 1), (2, 1), (8, 7)])
+def test_default_workers_leave_a_core_for_the_client(monkeypatch, cores, workers):
+    monkeypatch.setattr("os.sched_getaffinity", lambda _pid: set(range(cores)))
+    assert MockConfig().workers == workers
