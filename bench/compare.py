@@ -32,17 +32,19 @@ import tempfile
 
 from bench.datasets import FIRST_UID, write_fixtures
 from bench.procinfo import tree_pss_bytes, tree_rss_bytes
+from mock_server.config import MockConfig
 from mock_server.serving.launcher import MockProcess, PrismProcess, ServerProcess
 from mock_server.spec import load_spec
 from mock_server.tokens import mint_token
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PRISM_LABEL = "prism (default)"
-MOCK_LABEL = "mock (production)"
+MOCK_LABEL = f"mock (production, {MockConfig().workers}x{MockConfig().worker_threads})"
 JOURNAL_OFF_LABEL = "mock, journal off"
-GUNICORN_LABEL = "mock under gunicorn"
+_GUNICORN = MockConfig(server="gunicorn")  # the mock's gunicorn settings on this machine, which the bare server takes too
+GUNICORN_LABEL = f"mock, gunicorn {_GUNICORN.workers}x{_GUNICORN.worker_threads}"
 BARE_GRANIAN = {"bare, granian 1x1": (1, 1), "bare, granian 2x1": (2, 1), "bare, granian 2x4": (2, 4), "bare, granian 2x8": (2, 8)}
-BARE_GUNICORN_LABEL = "bare, gunicorn 2x4"
+BARE_GUNICORN_LABEL = f"bare, gunicorn {_GUNICORN.workers}x{_GUNICORN.worker_threads}"
 # The commit the performance issue was measured on (gunicorn, 2 workers x 4 threads): its ratios to Prism
 # were the targets' "no worse than today", and measuring it in the same run keeps that comparison fair
 # when Prism's own start or memory moves between runs.
