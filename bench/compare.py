@@ -39,7 +39,8 @@ from mock_server.tokens import mint_token
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PRISM_LABEL = "prism (default)"
-MOCK_LABEL = f"mock (production, {MockConfig().workers}x{MockConfig().worker_threads})"
+_PRODUCTION = MockConfig()  # the mock's defaults on this machine
+MOCK_LABEL = f"mock (production, {_PRODUCTION.workers}x{_PRODUCTION.worker_threads})"
 JOURNAL_OFF_LABEL = "mock, journal off"
 _GUNICORN = MockConfig(server="gunicorn")  # the mock's gunicorn settings on this machine, which the bare server takes too
 GUNICORN_LABEL = f"mock, gunicorn {_GUNICORN.workers}x{_GUNICORN.worker_threads}"
@@ -321,11 +322,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale-seconds", type=float, default=5.0, help="wrk duration per scaling run (default %(default)s)")
     parser.add_argument("--skip-suite", action="store_true", help="do not time the contract suite")
     args = parser.parse_args(argv)
+    if args.seconds < 1 or args.scale_seconds < 1:
+        parser.error("--seconds and --scale-seconds must be at least 1 (wrk's shortest run)")
     wrk = find_wrk()
     version = subprocess.run([wrk, "--version"], capture_output=True, text=True).stdout.splitlines()[0:1] or ["wrk"]
     spec = load_spec()
     path = spec.path_for("kko1gv8tFZe8JjpCpct5tG")
     token = mint_token(expires_in=24 * 3600)
+    before_tree = tempfile.TemporaryDirectory(prefix="bench-before-")
+    before_process = MockProcess()
+    before_process.cwd = Path(before_tree.name)  # python -m mock_server there runs that commit's code
+    before = Contender(BEFORE_LABEL, before_process)
+    before.failed = export_commit(BEFORE_COMMIT, before_process.cwd)
     contenders = [
         Contender(DEFAULT_PRISM_LABEL, PrismProcess(startup_timeout=60)),
         Contender("prism -v error", PrismProcess("-v", "error", startup_timeout=60)),
@@ -333,15 +341,11 @@ def main(argv: list[str] | None = None) -> int:
         Contender(MOCK_LABEL, MockProcess()),
         Contender(JOURNAL_OFF_LABEL, MockProcess("--journal-size", "0")),
         Contender(GUNICORN_LABEL, MockProcess("--server", "gunicorn")),
-        Contender(BEFORE_LABEL, MockProcess()),
+        before,
         *[Contender(label, BareProcess("--server", "granian", "--workers", str(w), "--threads", str(t))) for label, (w, t) in BARE_GRANIAN.items()],
         Contender(BARE_GUNICORN_LABEL, BareProcess("--server", "gunicorn")),
     ]
     failed_labels: list[str] = []
-    before_tree = tempfile.TemporaryDirectory(prefix="bench-before-")
-    before = next(c for c in contenders if c.label == BEFORE_LABEL)
-    before.process.cwd = Path(before_tree.name)
-    before.failed = export_commit(BEFORE_COMMIT, before.process.cwd)
     print(f"load tool: {wrk} ({version[0]}); {args.threads} threads, {args.connections} connections, "
           f"{args.seconds:g}s per run, {args.rounds} rounds; machine: {os.cpu_count()} cores", flush=True)
     try:
