@@ -27,12 +27,21 @@ BENCH_ARGS ?=
 
 BASE ?= origin/main
 
-.PHONY: help install mock test unit contract calibrate selftest falsealarms specmatic lint fuzz soak bench breaking proxy clean
+.PHONY: FORCE help install mock test unit contract calibrate selftest falsealarms specmatic lint fuzz soak bench breaking proxy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# The installed modules: a strict editable install links each file, so a new module needs a reinstall.
+# Rewritten only when the list changes, so that an unchanged list reinstalls nothing.
+MODULES := $(VENV)/.modules
+$(MODULES): FORCE
+	@mkdir -p $(VENV) && find mock_server contract_tests bench -name '*.py' -not -path '*/__pycache__/*' | sort > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+FORCE:
+
+$(STAMP): pyproject.toml $(MODULES)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "Installing the project and its test tools into $(VENV)/ ..."
 	@$(PIP) install --upgrade pip 2> >(grep -v '^WARNING: Location' >&2)

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from bench.bare_wsgi import app
 from mock_server.config import MockConfig
+from mock_server.serving.listener import open_listener
 
 
 def main() -> None:
@@ -26,14 +27,15 @@ def main() -> None:
     args = parser.parse_args()
     config = MockConfig(host=args.host, port=args.port, server=args.server)
     config = replace(config, workers=args.workers or config.workers, threads=args.threads or config.worker_threads)
+    listener = open_listener(config.host, config.port)  # bound first, as the mock does
     if args.server == "granian":
         from mock_server.serving.granian_server import serve_granian
 
-        serve_granian(app, config)
+        serve_granian(app, config, listener)
     else:
         from mock_server.serving.gunicorn_server import serve_gunicorn
 
-        serve_gunicorn(app, config)
+        serve_gunicorn(app, config, listener)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from mock_server.config import DEV_JWT_SECRET, ENV, SERVERS, MockConfig
-from mock_server.data.dataset import FixturesError
-from mock_server.spec import SpecError
-from mock_server.tokens import DEFAULT_EXPIRES_IN, DEFAULT_ORG, mint_token
+from mock_server.serving.listener import ListenError, bound_port, open_listener
+
+# Only light modules are imported up to here: the serve command opens its socket before it imports the
+# rest (PyJWT, jsonschema-rs, Flask, the server), so that clients connecting meanwhile wait, not fail.
 
 
 def _serve_parser(defaults: MockConfig) -> argparse.ArgumentParser:
@@ -40,6 +41,8 @@ def _serve_parser(defaults: MockConfig) -> argparse.ArgumentParser:
 
 
 def _token_parser() -> argparse.ArgumentParser:
+    from mock_server.tokens import DEFAULT_EXPIRES_IN, DEFAULT_ORG
+
     parser = argparse.ArgumentParser(prog="python -m mock_server token", description="Print a development JWT that the mock accepts.")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--org", default=DEFAULT_ORG, help="organization claim (org_id); default %(default)s")
@@ -52,6 +55,8 @@ def _token_parser() -> argparse.ArgumentParser:
 
 def token_command(argv: list[str]) -> int:
     """Print a development token."""
+    from mock_server.tokens import mint_token
+
     args = _token_parser().parse_args(argv)
     secret = args.jwt_secret or MockConfig.from_env().jwt_secret or DEV_JWT_SECRET
     print(mint_token(None if args.no_org else args.org, secret=secret, expires_in=args.expires_in, subject=args.subject))
@@ -59,7 +64,7 @@ def token_command(argv: list[str]) -> int:
 
 
 def serve_command(argv: list[str]) -> int:
-    """Build the app from flags and environment, then serve it under gunicorn."""
+    """Open the socket, build the app from flags and environment, then serve it under the chosen server."""
     try:
         defaults = MockConfig.from_env()
     except ValueError as exc:
@@ -103,12 +108,21 @@ def serve_command(argv: list[str]) -> int:
         admin_token=args.admin_token or None,
         journal_size=args.journal_size,
     )
+    try:
+        listener = open_listener(config.host, config.port)
+    except ListenError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    config = replace(config, port=bound_port(listener))  # --port 0: the port the system chose
+    from mock_server.data.dataset import FixturesError
     from mock_server.serving.app import create_served_app
     from mock_server.serving.server import serve
+    from mock_server.spec import SpecError
 
     try:
         app, parts = create_served_app(config)
     except (FixturesError, SpecError, ValueError) as exc:
+        listener.close()
         print(f"error: {exc}", file=sys.stderr)
         return 2
     spec = parts.spec
@@ -123,7 +137,7 @@ def serve_command(argv: list[str]) -> int:
         file=sys.stderr,
         flush=True,
     )
-    serve(app, config)
+    serve(app, config, listener)
     return 0
 
 
@@ -151,11 +165,16 @@ def proxy_command(argv: list[str]) -> int:
     from mock_server.serving.request_log import RequestRecorder, configure_logging
     from mock_server.serving.server import serve
 
+    try:
+        listener = open_listener(args.host, args.port)
+    except ListenError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     configure_logging()
     logging.getLogger("mock_server.admin.proxy").setLevel(logging.INFO)
-    config = replace(defaults, host=args.host, port=args.port)
-    print(f"Validating proxy on http://{args.host}:{args.port} -> {args.upstream}", file=sys.stderr, flush=True)
-    serve(RequestRecorder(ValidatingProxy(args.upstream, args.timeout)), config)
+    config = replace(defaults, host=args.host, port=bound_port(listener))
+    print(f"Validating proxy on http://{args.host}:{config.port} -> {args.upstream}", file=sys.stderr, flush=True)
+    serve(RequestRecorder(ValidatingProxy(args.upstream, args.timeout)), config, listener)
     return 0
 
 

@@ -8,21 +8,46 @@ gets Granian's own empty 400, not the JSON envelope; `--server gunicorn` keeps t
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
+from granian.constants import Interfaces
+from granian.log import LogLevels
+from granian.net import SocketHolder
+from granian.server import Server
+
 from mock_server.config import MockConfig
+from mock_server.serving.listener import BACKLOG
 
 
-def granian_server(app: Any, config: MockConfig) -> Any:
-    """The Granian server for the app (not started)."""
-    from granian.constants import Interfaces
-    from granian.log import LogLevels
-    from granian.server import Server
+class ListenerServer(Server):  # type: ignore[misc,valid-type]
+    """Granian's server, serving a socket that was bound and listening before the app was built.
 
-    return Server(
+    On Linux Granian binds its own socket in each worker once the workers run; it shares one socket
+    between them on the other platforms. This takes that second way with the mock's early socket
+    (granian/server/common.py and mp.py, `_init_shared_socket`; pinned to Granian 2.8 in pyproject.toml,
+    and covered by tests/test_listener.py).
+    """
+
+    def __init__(self, *args: Any, listener: socket.socket, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._listener = listener
+
+    def _init_shared_socket(self) -> None:
+        self._listener.set_inheritable(True)
+        self._ssp = None
+        self._shd = SocketHolder(self._listener.fileno(), False, self.backlog)
+        self._sfd = self._listener.fileno()
+        self._sso = self._listener  # closed by Granian at shutdown
+
+
+def granian_server(app: Any, config: MockConfig, listener: socket.socket) -> Any:
+    """The Granian server for the app on the listening socket (not started)."""
+    host, port = listener.getsockname()[:2]
+    return ListenerServer(
         "mock_server:served_app",  # a label: the app itself is handed over below, already built
-        address=config.host,
-        port=config.port,
+        address=host,
+        port=port,
         interface=Interfaces.WSGI,
         workers=config.workers,
         blocking_threads=config.worker_threads,
@@ -31,9 +56,11 @@ def granian_server(app: Any, config: MockConfig) -> Any:
         log_level=LogLevels.warning,
         log_access=False,  # the app logs one line per request itself, without headers
         workers_kill_timeout=5,
+        backlog=BACKLOG,
+        listener=listener,
     )
 
 
-def serve_granian(app: Any, config: MockConfig) -> None:
+def serve_granian(app: Any, config: MockConfig, listener: socket.socket) -> None:
     """Run the app under Granian until SIGINT or SIGTERM (Granian shuts its workers down gracefully)."""
-    granian_server(app, config).serve(target_loader=lambda _target: app)
+    granian_server(app, config, listener).serve(target_loader=lambda _target: app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from typing import Any
 
@@ -64,13 +65,15 @@ util.write_error = write_envelope_error  # the workers call it through the modul
 class MockServer(BaseApplication):  # type: ignore[misc]
     """A gunicorn application that serves an already-built WSGI app (the mock, or the proxy)."""
 
-    def __init__(self, app: Any, config: MockConfig):
+    def __init__(self, app: Any, config: MockConfig, listener: socket.socket):
         self._app = app
         self._config = config
+        # gunicorn takes the socket over and closes this descriptor: the socket object lets go of it
+        self._bind = f"fd://{listener.detach()}"
         super().__init__()
 
     def load_config(self) -> None:
-        for key, value in gunicorn_settings(self._config).items():
+        for key, value in {**gunicorn_settings(self._config), "bind": self._bind}.items():
             self.cfg.set(key, value)
 
     def load(self) -> Any:
@@ -81,7 +84,6 @@ def gunicorn_settings(config: MockConfig) -> dict[str, Any]:
     """The production server settings (the benchmark serves its baseline with the very same ones)."""
     threaded = config.worker_threads > 1
     return {
-        "bind": f"{config.host}:{config.port}",
         "workers": config.workers,
         "threads": config.worker_threads,
         "worker_class": f"mock_server.serving.gunicorn_server.{'EnvelopeThreadWorker' if threaded else 'EnvelopeSyncWorker'}",
@@ -97,8 +99,8 @@ def gunicorn_settings(config: MockConfig) -> dict[str, Any]:
     }
 
 
-def serve_gunicorn(app: Any, config: MockConfig) -> None:
-    """Run the app under gunicorn until interrupted."""
+def serve_gunicorn(app: Any, config: MockConfig, listener: socket.socket) -> None:
+    """Run the app under gunicorn on the listening socket until interrupted."""
     spec = load_spec(config.spec)
     _protocol_statuses.update({code: spec.status_for_code(code) for code in _protocol_statuses})
-    MockServer(app, config).run()
+    MockServer(app, config, listener).run()

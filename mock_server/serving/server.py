@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from mock_server.config import MockConfig
@@ -18,14 +19,14 @@ def prepare(config: MockConfig) -> None:
         import mock_server.serving.granian_server  # noqa: F401
 
 
-def serve(app: Any, config: MockConfig) -> None:
-    """Serve until interrupted."""
+def serve(app: Any, config: MockConfig, listener: socket.socket) -> None:
+    """Serve on the listening socket (see mock_server.serving.listener) until interrupted."""
     lighten_logging()
     if config.server == "gunicorn":
         from mock_server.serving.gunicorn_server import serve_gunicorn
 
-        serve_gunicorn(app, config)
+        serve_gunicorn(app, config, listener)
     else:
         from mock_server.serving.granian_server import serve_granian
 
-        serve_granian(app, config)
+        serve_granian(app, config, listener)
