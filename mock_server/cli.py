@@ -114,6 +114,9 @@ def serve_command(argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     config = replace(config, port=bound_port(listener))  # --port 0: the port the system chose
+    from mock_server.serving.lean_imports import leave_out_unused_imports
+
+    leave_out_unused_imports()
     from mock_server.data.dataset import FixturesError
     from mock_server.serving.app import create_served_app
     from mock_server.serving.server import serve
