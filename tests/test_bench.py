@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from bench.compare import BEFORE_COMMIT, export_commit, parse_wrk, ratio, state_folder_bytes
+from bench.compare import BEFORE_COMMIT, export_commit, fine_ratio, parse_wrk, ratio, state_folder_bytes
 
 WRK_OUTPUT = """Running 6s test @ http://127.0.0.1:4010/api/v1/calcom/appointments/kko1gv8tFZe8JjpCpct5tG
   2 threads and 32 connections
@@ -31,6 +31,11 @@ def test_wrk_output_is_read_in_milliseconds_with_socket_errors_counted():
 
 def test_a_ratio_without_a_base_says_so():
     assert (ratio(1.58, 7.54), ratio(1.0, 0)) == ("0.21x", "n/a")
+
+
+def test_a_fine_ratio_shows_what_a_rounded_one_hides():
+    # 100 ms against Prism's 490 ms rounds to "0.20x", yet misses a target of at most 0.20x
+    assert (ratio(0.100, 0.490), fine_ratio(0.100, 0.490), fine_ratio(1.0, 0)) == ("0.20x", "0.204x", "n/a")
 
 
 def test_the_mock_before_this_work_is_exported_byte_compiled(tmp_path):

@@ -15,6 +15,7 @@ from granian.constants import Interfaces
 from granian.log import LogLevels
 from granian.net import SocketHolder
 from granian.server import Server
+from granian.server.mp import MPServer
 
 from mock_server.config import MockConfig
 from mock_server.serving.listener import BACKLOG
@@ -28,6 +29,15 @@ class ListenerServer(Server):  # type: ignore[misc,valid-type]
     (granian/server/common.py and mp.py, `_init_shared_socket`; pinned to Granian 2.8 in pyproject.toml,
     and covered by tests/test_listener.py).
     """
+
+    def _write_pidfile(self) -> None:
+        if self.workers_rss is None and isinstance(self, MPServer):
+            # MPServer also builds its process-memory collector here: 2.5 ms of the start (it reads /proc),
+            # used only by `workers_max_rss`, which the mock does not set
+            super(MPServer, self)._write_pidfile()
+            self._rss_collector = None
+        else:
+            super()._write_pidfile()
 
     def __init__(self, *args: Any, listener: socket.socket, **kwargs: Any):
         super().__init__(*args, **kwargs)
