@@ -26,6 +26,7 @@ SLOT_SIZE = 512
 _HEADER = struct.Struct("<4sIIId")  # magic, rings, slots per ring, slot size, time of the last clear
 _RING = struct.Struct("<QQ")  # owner pid, slots written so far
 _SLOT = struct.Struct("<dH")  # time, payload length
+_TIME, _LENGTH = struct.Struct("<d"), struct.Struct("<H")  # the slot's two fields, written apart
 MAGIC = b"RVJ1"
 _CLEARED = struct.Struct("<d")
 _CLEARED_AT = _HEADER.size - _CLEARED.size
@@ -52,6 +53,7 @@ class Journal:
         self._written = 0
         self._lock = threading.Lock()
         self._orgs: dict[str, str] = {}
+        self._entries: dict[tuple[str, str, str, str | None, int, str], bytes] = {}
         _forget_in_forked_children(self)
 
     @classmethod
@@ -94,14 +96,10 @@ class Journal:
 
     def record(self, method: str, path: str, query: str, authorization: str | None, status: int, code: str) -> None:
         """Append one request; a full ring drops its oldest entry. (Kept lean: it runs on every request.)"""
-        org = self._orgs.get(authorization, None) if authorization else ""
-        if org is None:
-            org = self._org_named(authorization)  # type: ignore[arg-type]
-        if len(path) > FIELD_LIMIT or _SEPARATOR in path:
-            path = _clean(path)
-        if query and (len(query) > FIELD_LIMIT or _SEPARATOR in query):
-            query = _clean(query)
-        payload = f"{method}\x1f{path}\x1f{query}\x1f{org}\x1f{status}\x1f{code}".encode("utf-8", "replace")[:_PAYLOAD_LIMIT]
+        key = (method, path, query, authorization, status, code)
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entry_for(key)
         view = self._map if self._attached else self._mapped()
         with self._lock:
             if self._ring < 0:
@@ -111,10 +109,24 @@ class Journal:
                 self._written = _RING.unpack_from(view, self._ring_at)[1]  # type: ignore[arg-type]
             written = self._written
             slot_at = self._ring_slots + written % self.size * SLOT_SIZE
-            record = _SLOT.pack(time.time(), len(payload)) + payload
-            view[slot_at: slot_at + len(record)] = record  # type: ignore[index]
+            view[slot_at: slot_at + len(entry) + _TIME.size] = _TIME.pack(time.time()) + entry  # type: ignore[index]
             self._written = written + 1
             _WRITTEN.pack_into(view, self._ring_at + 8, written + 1)  # type: ignore[arg-type]
+
+    def _entry_for(self, key: tuple[str, str, str, str | None, int, str]) -> bytes:
+        """A slot's bytes after its time, for one kind of request (memoized: a client repeats its requests)."""
+        method, path, query, authorization, status, code = key
+        org = self._org_named(authorization) if authorization else ""
+        if len(path) > FIELD_LIMIT or _SEPARATOR in path:
+            path = _clean(path)
+        if query and (len(query) > FIELD_LIMIT or _SEPARATOR in query):
+            query = _clean(query)
+        payload = f"{method}\x1f{path}\x1f{query}\x1f{org}\x1f{status}\x1f{code}".encode("utf-8", "replace")[:_PAYLOAD_LIMIT]
+        entry = _LENGTH.pack(len(payload)) + payload
+        if len(self._entries) >= 1024:
+            self._entries = {}
+        self._entries[key] = entry
+        return entry
 
     def _org_named(self, authorization: str) -> str:
         """The org_id claim of the bearer token, read without verifying it (memoized); never the token."""

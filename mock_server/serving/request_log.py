@@ -12,6 +12,7 @@ import re
 import sys
 import threading
 import time
+import weakref
 from typing import Any, Iterable, TextIO
 
 from mock_server.admin.journal import Journal
@@ -36,7 +37,8 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
         self.delay = delay
         self._pending: list[str] = []
         self._wake = threading.Event()
-        self._flusher_pid = 0  # threads do not survive fork: each process starts its own flusher
+        self._flushing = False  # threads do not survive fork: each process starts its own flusher
+        _restart_flusher_in_forked_children(self)
 
     def emit(self, record: logging.LogRecord) -> None:
         """Queue the formatted line (the caller holds the handler's lock); write at once from WARNING up."""
@@ -56,7 +58,7 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
         self._wake_flusher()
 
     def _wake_flusher(self) -> None:
-        if self._flusher_pid != os.getpid():
+        if not self._flushing:
             self._start_flusher()
         elif not self._wake.is_set():  # setting an Event takes a lock; checking it does not
             self._wake.set()
@@ -77,7 +79,7 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
         # A worker that multiprocessing forked (Granian's) ends with os._exit, which skips atexit: flush then too.
         util.Finalize(self, self.flush, exitpriority=10)
-        self._flusher_pid = os.getpid()
+        self._flushing = True
         self._wake = threading.Event()
         self._wake.set()
         threading.Thread(target=self._flush_periodically, args=(self._wake,), name="log-flusher", daemon=True).start()
@@ -90,25 +92,45 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
             self.flush()
 
 
+def _restart_flusher_in_forked_children(handler: BatchedStreamHandler) -> None:
+    """A child forked after this starts its own flusher on its first line (a fork hook: no getpid per line)."""
+    ref = weakref.ref(handler)
+
+    def after_fork() -> None:
+        alive = ref()
+        if alive is not None:
+            alive._flushing = False
+
+    os.register_at_fork(after_in_child=after_fork)
+
+
 class LineFormatter(logging.Formatter):
     """`%(asctime)s %(message)s`, with the date and time of day formatted once per second, not per line."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(message)s")
         self._second: tuple[int, str] = (-1, "")
+        self._millisecond: tuple[int, str] = (-1, "")
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
         """'2026-11-28 09:19:12,784', as logging's default format writes it."""
         return self.timestamp(record.created)
 
     def timestamp(self, when: float) -> str:
-        """The time as logging's default format writes it, the part down to the second formatted once a second."""
-        second, text = self._second
-        if int(when) != second:
-            second = int(when)
+        """The time as logging's default format writes it: formatted once a millisecond, its date once a second."""
+        second = int(when)
+        milliseconds = int((when - second) * 1000)  # logging's own arithmetic (LogRecord.msecs)
+        key = second * 1000 + milliseconds
+        cached, stamp = self._millisecond
+        if key == cached:  # under load, dozens of lines share a millisecond
+            return stamp
+        cached_second, text = self._second
+        if second != cached_second:
             text = time.strftime("%Y-%m-%d %H:%M:%S", self.converter(second))
             self._second = (second, text)  # one assignment: threads never see a half-updated cache
-        return f"{text},{int(when * 1000) % 1000:03d}"
+        stamp = f"{text},{milliseconds:03d}"
+        self._millisecond = (key, stamp)
+        return stamp
 
 
 def configure_logging(level: int = logging.INFO) -> logging.Logger:
