@@ -27,17 +27,8 @@ class ListenerServer(Server):  # type: ignore[misc,valid-type]
     On Linux Granian binds its own socket in each worker once the workers run; it shares one socket
     between them on the other platforms. This takes that second way with the mock's early socket
     (granian/server/common.py and mp.py, `_init_shared_socket`; pinned to Granian 2.8 in pyproject.toml,
-    and covered by tests/test_listener.py).
+    and covered by tests/test_listener.py). It also skips building a memory collector the mock never uses.
     """
-
-    def _write_pidfile(self) -> None:
-        if self.workers_rss is None and isinstance(self, MPServer):
-            # MPServer also builds its process-memory collector here: 2.5 ms of the start (it reads /proc),
-            # used only by `workers_max_rss`, which the mock does not set
-            super(MPServer, self)._write_pidfile()
-            self._rss_collector = None
-        else:
-            super()._write_pidfile()
 
     def __init__(self, *args: Any, listener: socket.socket, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -49,6 +40,15 @@ class ListenerServer(Server):  # type: ignore[misc,valid-type]
         self._shd = SocketHolder(self._listener.fileno(), False, self.backlog)
         self._sfd = self._listener.fileno()
         self._sso = self._listener  # closed by Granian at shutdown
+
+    def _write_pidfile(self) -> None:
+        if self.workers_rss is None and isinstance(self, MPServer):
+            # MPServer also builds its process-memory collector here: 2.5 ms of the start (it reads /proc),
+            # used only by `workers_max_rss`, which the mock does not set
+            super(MPServer, self)._write_pidfile()
+            self._rss_collector = None
+        else:
+            super()._write_pidfile()
 
 
 def granian_server(app: Any, config: MockConfig, listener: socket.socket) -> Any:
