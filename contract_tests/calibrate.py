@@ -4,7 +4,9 @@ The reference page does not say which status carries each error code, nor what h
 booking; openapi.yaml infers them. Calibration sends one GET per situation of the contract (at most
 30, throttled like the suite), prints what the server answered beside what openapi.yaml says, marks
 each decision confirmed or contradicted, and for a contradiction names the place in openapi.yaml to
-change. Exit 0 when everything agrees, 1 otherwise, 2 on a usage error.
+change. Exit 0 when everything agrees, 1 when the server contradicts the spec, 75 when the server could not be
+asked (unreachable, not the API, or it refuses the token: the same preflight as the suite's), 78 on a
+configuration error. Each of these is said in one line, never with a traceback.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from contract_tests.http import ContractSession
+from contract_tests.http import ContractSession, TargetUnreachable
 from contract_tests.masking import mask_text
+from contract_tests.preflight import check_target, check_tokens
 from contract_tests.rules import Exchange, violations
 from contract_tests.settings import ContractSettings, SettingsError
 from contract_tests.target import UNKNOWN_ORG, Target, live_target
-from mock_server.spec import ApiSpec, load_spec
+from contract_tests.verdict import Inconclusive, Verdict
+from mock_server.spec import ApiSpec, SpecError, load_spec
 
 MAX_REQUESTS = 30
 UNKNOWN_BOOKING = "9xQmR4tLwZ8cVb2Nf6Hj3k"  # 22 base58 characters: shaped like a real Cal.com UID
@@ -212,20 +216,39 @@ def main(argv: list[str] | None = None) -> int:
     """Calibrate the target that the CONTRACT_* variables name (the embedded mock when none is set)."""
     parser = argparse.ArgumentParser(prog="python -m contract_tests.calibrate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base-url", default=None, help="the server (or CONTRACT_BASE_URL); default: the embedded mock")
+    parser.add_argument("--make-variables", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    from contract_tests.__main__ import make_variable_error
+
     try:
+        problem = make_variable_error(args.make_variables.split())
+        if problem is not None:
+            raise SettingsError(problem.replace("make contract", "make calibrate"))
         settings = ContractSettings.from_env(os.environ, base_url=args.base_url)
-    except SettingsError as exc:
-        print(f"calibrate: {exc}", file=sys.stderr)
-        return 2
-    spec = load_spec()
+        spec = load_spec()
+    except (SettingsError, SpecError) as exc:
+        print(f"calibrate: INCONCLUSIVE: configuration error: {mask_text(str(exc))}", file=sys.stderr)
+        return Verdict.CONFIGURATION_ERROR.exit_status
     with _target(settings) as target, ContractSession(
         rate_limit=settings.rate_limit, timeout=settings.timeout, allow_unsafe=False, live=True
     ) as session:
-        findings = calibrate(target, spec, session)
+        problem_found: Inconclusive | None = check_tokens(settings) if settings.live else None
+        findings: list[Finding] = []
+        if problem_found is None and settings.live:
+            problem_found = check_target(target, spec, session)
+        if problem_found is None:
+            try:
+                findings = calibrate(target, spec, session)
+            except TargetUnreachable as exc:
+                problem_found = Inconclusive(f"{target.base_url} stopped answering: {exc.reason}", "check that the server is up; then run again")
+    if problem_found is not None:
+        print(mask_text(f"calibrate: INCONCLUSIVE: {target.description} could not be calibrated: {problem_found.cause}\n"
+                        f"  what to do: {problem_found.fix}"), file=sys.stderr)
+        print(f"({session.requests_sent} GET requests sent)", file=sys.stderr)
+        return Verdict.INCONCLUSIVE.exit_status
     print(render(findings, target, spec))
     print(f"({session.requests_sent} GET requests sent)")
-    return 1 if any(f.verdict == "contradicted" for f in findings) else 0
+    return Verdict.RED.exit_status if any(f.verdict == "contradicted" for f in findings) else Verdict.GREEN.exit_status
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from contract_tests.rules import SPEC, ContractViolation, Exchange, check_all
 from contract_tests.http import ContractSession
-from contract_tests.masking import curl_command, mask_text
+from contract_tests.masking import curl_command, mask_text, register_secret
 from contract_tests.target import Target
 
 NO_TOKEN = object()
@@ -35,6 +35,8 @@ class ApiClient:
         if authorization is not None:
             all_headers["Authorization"] = authorization
         elif token is not NO_TOKEN:
+            if isinstance(token, str):
+                register_secret(token)  # a token derived from the target's (tampered, re-encoded): masked too
             all_headers["Authorization"] = f"Bearer {token or self.target.token}"
         params = [("org_id", value) for value in ([org_id] if isinstance(org_id, str) else org_id or [])]
         response = self.session.get(url, headers=all_headers, params=params)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import time
+import sys
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,33 +13,49 @@ import pytest
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 
-from contract_tests.findings import rules_broken
+from contract_tests.expectations import SCHEMATHESIS_TOML, expected_statuses
 from contract_tests.http import ContractSession
 from contract_tests.masking import mask_text
-from contract_tests.report import Outcome, outcome_of, render, write_report
-from contract_tests.expectations import SCHEMATHESIS_TOML, expected_statuses
 from contract_tests.observed import documented_outcomes, unobserved
+from contract_tests.preflight import check_target, check_tokens
 from contract_tests.reachable import case_reaches_app
+from contract_tests.report import render, write_report, write_stopped_reports
 from contract_tests.settings import VARIABLES, ContractSettings, SettingsError, activate
 from contract_tests.target import Target, embedded_target, live_target
-from mock_server.spec import load_spec, spec_path
+from contract_tests.verdict import INCONCLUSIVE_PREFIX, Inconclusive, RunRecord, Verdict, result_of
+from mock_server.spec import ApiSpec, SpecError, load_spec, spec_path
 
 _SETTINGS_KEY = pytest.StashKey[ContractSettings]()
-_SESSION_COUNTS: dict[str, Any] = {}
-_OUTCOMES: list[Outcome] = []
-_STARTED = time.time()
+_RECORD_KEY = pytest.StashKey[RunRecord]()
+_SPEC_KEY = pytest.StashKey[ApiSpec]()
+
+
+def _is_contract_test(nodeid: str) -> bool:
+    return nodeid.startswith("contract_tests/")
+
+
+_RECORD: list[RunRecord] = []  # this process's run (pytest_runtest_logreport is given no config)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.nodeid.startswith("contract_tests/") and (report.when == "call" or (report.when == "setup" and not report.passed)):
-        _OUTCOMES.append(outcome_of(report))
+    if _RECORD and _is_contract_test(report.nodeid) and (report.when == "call" or (report.when == "setup" and not report.passed)):
+        _RECORD[0].add(result_of(report))
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    path = session.config.getoption("--contract-report")
-    settings = session.config.stash.get(_SETTINGS_KEY, None)
-    if path and settings is not None and _OUTCOMES:
-        write_report(Path(path), render(_OUTCOMES, settings, load_spec(), _SESSION_COUNTS, _STARTED))
+    """Rewrite the report, and end with the verdict's exit status (a GREEN contract leaves the other tests' status)."""
+    config = session.config
+    record = config.stash.get(_RECORD_KEY, None)
+    settings = config.stash.get(_SETTINGS_KEY, None)
+    if record is None or settings is None or not record.results:
+        return
+    path = config.getoption("--contract-report")
+    if path:
+        write_report(Path(path), render(record, settings, config.stash[_SPEC_KEY]))
+    verdict = record.verdict()
+    if verdict is not Verdict.GREEN and session.exitstatus in (0, 1):
+        session.exitstatus = verdict.exit_status
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -49,12 +65,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--contract-report", default=None, metavar="PATH", help="write the human report (Markdown) here")
 
 
+def _stop_on_configuration_error(config: pytest.Config, message: str) -> None:
+    """Write both reports (so none is left from an earlier run), say the error in one line, exit 78."""
+    markdown = config.getoption("--contract-report")
+    junit = getattr(config.option, "xmlpath", None)
+    headline = write_stopped_reports(Path(markdown) if markdown else None, Path(junit) if junit else None, message)
+    sys.stderr.write(headline + "\n")
+    status = Verdict.CONFIGURATION_ERROR.exit_status
+    pytest.exit(f"the contract suite did not start (exit status {status}: configuration error)", returncode=status)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     try:
         settings = ContractSettings.from_env(base_url=config.getoption("--base-url"))
     except SettingsError as exc:
-        raise pytest.UsageError(f"contract suite: {exc}") from None
+        _stop_on_configuration_error(config, str(exc))
+        return
+    try:
+        spec = load_spec()
+    except SpecError as exc:
+        _stop_on_configuration_error(config, str(exc))
+        return
     config.stash[_SETTINGS_KEY] = settings
+    config.stash[_SPEC_KEY] = spec
+    config.stash[_RECORD_KEY] = RunRecord()
+    _RECORD[:] = [config.stash[_RECORD_KEY]]
     activate(settings)
     from hypothesis import settings as hypothesis_settings
 
@@ -73,7 +108,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     settings = config.stash.get(_SETTINGS_KEY, None)
     if settings is None:
         return []
-    spec = load_spec()
+    spec = config.stash[_SPEC_KEY]
     target = settings.base_url or "embedded mock (started by the suite)"
     rate = f"{settings.rate_limit:g} req/s" if settings.rate_limit else "off"
     return [
@@ -83,50 +118,52 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
 
 
+def _masked_longrepr(longrepr: Any) -> Any:
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        path, line, reason = longrepr
+        return (path, line, mask_text(str(reason)))
+    return mask_text(str(longrepr))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
     outcome = yield
     report = outcome.get_result()
-    if report.longrepr is not None and not isinstance(report.longrepr, tuple):
-        report.longrepr = mask_text(str(report.longrepr))
+    if report.longrepr is not None:
+        report.longrepr = _masked_longrepr(report.longrepr)
+        if report.skipped and isinstance(report.longrepr, tuple) and report.longrepr[2].startswith(f"Skipped: {INCONCLUSIVE_PREFIX}"):
+            report.longrepr = (__file__, None, report.longrepr[2])  # one location: the short summary folds them
     report.sections = [(title, mask_text(text)) for title, text in report.sections]
+    report.user_properties = [(name, mask_text(str(value))) for name, value in report.user_properties]
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """A verdict a release manager can read: red or green, and which rules broke."""
+    """A verdict a release manager can read: GREEN, RED or INCONCLUSIVE, and why."""
     settings = config.stash.get(_SETTINGS_KEY, None)
-    contract_reports = [
-        r for kind in ("passed", "failed", "error", "skipped") for r in terminalreporter.stats.get(kind, [])
-        if getattr(r, "nodeid", "").startswith("contract_tests/") and getattr(r, "when", "call") in ("call", "setup")
-    ]
-    if settings is None or not contract_reports:
+    record = config.stash.get(_RECORD_KEY, None)
+    if settings is None or record is None or not record.results:
         return
-    failed = [r for r in contract_reports if r.failed]
-    skipped = [r for r in contract_reports if r.skipped]
+    spec = config.stash[_SPEC_KEY]
     write = terminalreporter.write_line
     target = settings.base_url or "the embedded mock"
+    verdict = record.verdict()
     terminalreporter.section("contract verdict")
     for line in pytest_report_header(config):
         write(line)
-    if failed:
-        write(f"RED: {target} breaks the contract of {load_spec().path.name} (seed {settings.seed})", red=True, bold=True)
-        for report in failed:
-            rules = rules_broken(str(report.longrepr)) or ["(no rule named: see the failure above)"]
-            write(f"  {report.nodeid.split('::')[-1]}: broke {', '.join(rules)}")
-    else:
-        write(f"GREEN: {target} honours {load_spec().path.name} (seed {settings.seed})", green=True, bold=True)
-    if _SESSION_COUNTS:
-        counts = ", ".join(f"{status}: {n}" for status, n in sorted(_SESSION_COUNTS["statuses"].items()))
-        write(f"  {_SESSION_COUNTS['sent']} requests sent (by status: {counts})")
-    if _SESSION_COUNTS:
-        missing = unobserved(load_spec(), _SESSION_COUNTS.get("outcomes", {}))
-        if missing:
-            write(f"  not observed in this run ({len(missing)} of {len(documented_outcomes(load_spec()))} documented outcomes), so not checked:")
-            for outcome in missing:
-                write(f"    {outcome.label}: {outcome.how_to_observe}")
-    for report in skipped:
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        write(f"  skipped {report.nodeid.split('::')[-1]}: {reason.removeprefix('Skipped: ')}")
+    colour = {Verdict.GREEN: {"green": True}, Verdict.RED: {"red": True}}.get(verdict, {"yellow": True})
+    write(mask_text(record.headline(target, spec.path.name, settings.seed)), bold=True, **colour)
+    for line in record.detail_lines():
+        write(mask_text(line))
+    if record.sent:
+        counts = ", ".join(f"{status}: {n}" for status, n in sorted(record.statuses.items()))
+        unanswered = f"; {record.unanswered} without an answer" if record.unanswered else ""
+        write(f"  {record.sent} requests sent (by status: {counts or 'none'}{unanswered})")
+        missing = unobserved(spec, record.outcomes)
+        if missing and verdict is not Verdict.INCONCLUSIVE:
+            write(f"  not observed in this run ({len(missing)} of {len(documented_outcomes(spec))} documented outcomes), so not checked:")
+            for documented in missing:
+                write(f"    {documented.label}: {documented.how_to_observe(settings)}")
+    write(f"  exit status {verdict.exit_status} ({verdict.name}); report: {config.getoption('--contract-report') or '(none asked for)'}")
 
 
 @pytest.fixture(scope="session")
@@ -135,35 +172,56 @@ def contract_settings(request: pytest.FixtureRequest) -> ContractSettings:
     return request.config.stash[_SETTINGS_KEY]
 
 
+def _inconclusive(request: pytest.FixtureRequest, reason: Inconclusive) -> None:
+    """Record why the target cannot be checked and skip every test that needs it, with that reason."""
+    request.config.stash[_RECORD_KEY].preflight = reason
+    pytest.skip(f"{INCONCLUSIVE_PREFIX}{mask_text(reason.cause)}")
+
+
 @pytest.fixture(scope="session")
-def target(contract_settings: ContractSettings) -> Iterator[Target]:
-    """The server under test: a live URL, or the embedded mock started here for the session."""
+def target(request: pytest.FixtureRequest, contract_settings: ContractSettings, session: ContractSession) -> Iterator[Target]:
+    """The server under test: a live URL that passed the preflight, or the embedded mock started here."""
+    spec = request.config.stash[_SPEC_KEY]
     if contract_settings.live:
-        yield live_target(contract_settings)
+        problem = check_tokens(contract_settings)
+        live = live_target(contract_settings)
+        problem = problem or check_target(live, spec, session)
+        if problem is not None:
+            _inconclusive(request, problem)
+        yield live
         return
     from mock_server.data.dataset import load_dataset
     from mock_server.config import DEFAULT_FIXTURES
     from mock_server.serving.launcher import MockProcess
 
-    spec = load_spec()
     known = frozenset(uid for org in load_dataset(DEFAULT_FIXTURES, spec).organizations.values() for uid in org.bookings)
     # gunicorn: its HTTP layer answers even the requests it refuses itself with the envelope, so the suite
     # can generate everything here (Granian's refuses those with an empty 400, as any other stack would).
-    with MockProcess("--quiet", "--server", "gunicorn", *contract_settings.mock_args) as server:
-        yield embedded_target(server.base_url, known)
+    mock = MockProcess("--quiet", "--server", "gunicorn", *contract_settings.mock_args)
+    try:
+        mock.start()
+    except RuntimeError as exc:
+        last = [line for line in str(exc).splitlines() if line.strip()][-1:] or ["no output"]
+        _inconclusive(request, Inconclusive(f"the embedded mock did not start ({last[0].strip()})", "check CONTRACT_MOCK_ARGS"))
+    try:
+        yield embedded_target(mock.base_url, known)
+    finally:
+        mock.stop()
 
 
 @pytest.fixture(scope="session")
-def session(contract_settings: ContractSettings) -> Iterator[ContractSession]:
-    """The only HTTP session the suite uses."""
+def session(request: pytest.FixtureRequest, contract_settings: ContractSettings) -> Iterator[ContractSession]:
+    """The only HTTP session the suite uses; its counts go into the run's record."""
     with ContractSession(
         rate_limit=contract_settings.rate_limit,
         timeout=contract_settings.timeout,
         allow_unsafe=contract_settings.allow_unsafe,
         live=contract_settings.live,
     ) as http:
-        yield http
-        _SESSION_COUNTS.update(sent=http.requests_sent, statuses=dict(http.statuses), outcomes=dict(http.outcomes))
+        try:
+            yield http
+        finally:
+            request.config.stash[_RECORD_KEY].count_requests(http)
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -177,7 +235,7 @@ def schemathesis_config(settings: ContractSettings, target: Target) -> Schemathe
     """schemathesis.toml, the expectations the spec implies, and the run's target, token, seed and safety."""
     unsafe_probes_allowed = not target.live or settings.allow_unsafe
     runtime: dict[str, Any] = {
-        "checks": expected_statuses(load_spec()),
+        "checks": expected_statuses(load_spec()),  # the spec checked by pytest_configure
         "seed": settings.seed,
         "base-url": target.base_url,
         "request-timeout": settings.timeout,

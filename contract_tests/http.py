@@ -7,6 +7,7 @@ import threading
 import time
 from typing import Any
 
+import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -25,8 +26,18 @@ class ResponseTooLarge(RuntimeError):
     """The server sent more than the suite is willing to read."""
 
 
-class TargetUnavailable(ConnectionError):
-    """The server stopped answering: later requests fail at once instead of waiting out every timeout."""
+class TargetUnreachable(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+    """A request got no answer (refused, reset, timed out): the check could not be made, so it is not a verdict.
+
+    It is pytest's skip outcome, which hypothesis and schemathesis pass straight through, so a property test
+    stops at once with a one-line reason instead of shrinking a traceback; the run counts these and its
+    verdict is INCONCLUSIVE unless a rule broke. Outside pytest (calibrate) it is caught by name.
+    """
+
+    def __init__(self, reason: str, why: str | None = None):
+        super().__init__(f"inconclusive: {reason}")
+        self.reason = reason
+        self.why = why or reason  # the failure alone, without the request
 
 
 UNAVAILABLE_AFTER = 3  # consecutive timeouts or connection failures
@@ -72,6 +83,7 @@ class ContractSession(requests.Session):
         self.requests_sent = 0
         self.consecutive_failures = 0
         self.unavailable: str | None = None
+        self.no_answer: dict[str, int] = {}  # why requests got no answer: how many
         self.statuses: dict[int, int] = {}
         self.outcomes: dict[tuple[int, str | None], int] = {}  # (status, error code or None): answers
         self.trust_env = False  # no proxies or netrc credentials picked up from the environment
@@ -82,7 +94,8 @@ class ContractSession(requests.Session):
         """Send one request under the safety rules; retry network errors and 429s, nothing else."""
         verb = (method.decode() if isinstance(method, bytes) else method).upper()
         if self.unavailable:
-            raise TargetUnavailable(self.unavailable)
+            self.no_answer["not sent: the server had stopped answering"] = self.no_answer.get("not sent: the server had stopped answering", 0) + 1
+            raise TargetUnreachable(self.unavailable)
         if self.live and verb not in SAFE_METHODS and not self.allow_unsafe:
             raise UnsafeRequestBlocked(f"refused to send {verb} to a live server; set CONTRACT_ALLOW_UNSAFE=1 to allow it")
         kwargs.setdefault("timeout", self.timeout)
@@ -95,12 +108,15 @@ class ContractSession(requests.Session):
             try:
                 response = super().request(verb, url, *args, **kwargs)
             except requests.Timeout as exc:
-                self._transport_failed(f"no answer within {kwargs['timeout']}s", exc)
-                raise
+                self._transport_failed(f"no answer within {kwargs['timeout']:g} s", exc)
+                why = f"no answer within {kwargs['timeout']:g} s"
+                raise TargetUnreachable(f"{verb} {_where(url)}: {why}", why) from None
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 if network_tries >= NETWORK_RETRIES:
-                    self._transport_failed("the connection failed", exc)
-                    raise
+                    why = transport_failure(exc)
+                    self._transport_failed(why, exc)
+                    why = f"{why} (tried {network_tries + 1} times)"
+                    raise TargetUnreachable(f"{verb} {_where(url)}: {why}", why) from None
                 network_tries += 1
                 time.sleep(0.2 * 2**network_tries)
                 continue
@@ -127,13 +143,55 @@ class ContractSession(requests.Session):
                 pass
         self.outcomes[(status, code)] = self.outcomes.get((status, code), 0) + 1
 
+    @property
+    def unanswered(self) -> int:
+        """Requests that got no answer (refused, reset, timed out, or not sent once the server had stopped answering)."""
+        return sum(self.no_answer.values())
+
     def _transport_failed(self, what: str, exc: Exception) -> None:
+        self.no_answer[what] = self.no_answer.get(what, 0) + 1
         self.consecutive_failures += 1
         if self.consecutive_failures >= UNAVAILABLE_AFTER:
             self.unavailable = (
-                f"the server is unavailable: {what} on {self.consecutive_failures} requests in a row "
-                f"(last: {type(exc).__name__}); the suite sends nothing more"
+                f"the server stopped answering ({what}, {self.consecutive_failures} requests in a row); "
+                "the suite sends nothing more"
             )
+
+
+def _where(url: str | bytes) -> str:
+    text = url.decode("latin-1") if isinstance(url, bytes) else url
+    return text.split("?", 1)[0][:200]
+
+
+def transport_failure(exc: BaseException) -> str:
+    """A transport error in a few words: connection refused, connection reset, name not resolved, TLS, closed."""
+    seen: set[int] = set()
+    texts = []
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        texts.append(f"{type(current).__name__} {current}")
+        for arg in getattr(current, "args", ()):
+            if isinstance(arg, BaseException):
+                texts.append(f"{type(arg).__name__} {arg}")
+        current = current.__cause__ or current.__context__
+    text = " ".join(texts).lower()
+    for needle, words in (
+        ("refused", "connection refused"),
+        ("reset", "connection reset"),
+        ("name or service not known", "host name not resolved"),
+        ("nodename nor servname", "host name not resolved"),
+        ("temporary failure in name resolution", "host name not resolved"),
+        ("certificate", "TLS certificate refused"),
+        ("ssl", "TLS handshake failed"),
+        ("remotedisconnected", "connection closed without an answer"),
+        ("aborted", "connection closed without an answer"),
+        ("chunkedencodingerror", "connection closed mid-answer"),
+        ("timed out", "connection timed out"),
+    ):
+        if needle in text:
+            return words
+    return "the connection failed"
 
 
 def _read_capped(response: requests.Response) -> None:

@@ -1,4 +1,10 @@
-"""Tokens never reach the output: masking for messages, reports and ready-to-paste curl commands."""
+"""Secrets never reach the output: masking for messages, reports and ready-to-paste curl commands.
+
+pytest and hypothesis shorten long values when they print them (`'eyJhbGciOi...XVCJ9'`), and a token the
+suite derives (tampered, re-encoded, re-signed) shares long runs with the token it came from. So masking
+does not look for whole secrets only: any run of PIECE or more characters that also occurs in a known
+secret is replaced, whole, by a label. Anything shaped like a JWT is masked whole too, known or not.
+"""
 
 from __future__ import annotations
 
@@ -8,31 +14,81 @@ import threading
 from typing import Iterable, Mapping
 from urllib.parse import urlencode
 
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*")
+PIECE = 12  # the longest run of a secret's characters that may reach any output is PIECE - 1
+MASKED = "[masked]"
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){0,2}")
 _lock = threading.Lock()
-_secrets: dict[str, str] = {}  # secret -> how to show it
+_secrets: dict[str, str] = {}  # secret -> how to show it where it stands whole (e.g. "$CONTRACT_TOKEN")
+_pieces: set[str] = set()  # every PIECE-long substring of every secret
+_run: re.Pattern[str] | None = None  # runs of characters that secrets are made of, at least PIECE long
 
 
 def mask(token: str) -> str:
-    """A printable stand-in for a token: its first 6 and last 4 characters."""
-    return "***" if len(token) <= 12 else f"{token[:6]}…{token[-4:]}(masked)"
+    """A printable stand-in for a token: nothing of it is shown."""
+    return MASKED
 
 
 def register_secret(secret: str | None, shown_as: str | None = None) -> None:
-    """Remember a secret so that mask_text hides it everywhere (shown_as: e.g. '$CONTRACT_TOKEN')."""
-    if secret and len(secret) >= 8:
-        with _lock:
-            _secrets[secret] = shown_as or mask(secret)
+    """Remember a secret so that mask_text hides it, and every long piece of it, everywhere.
 
-
-def mask_text(text: str) -> str:
-    """Text with every known secret, and anything shaped like a JWT, masked."""
+    shown_as is what stands in its place where it appears whole (e.g. '$CONTRACT_TOKEN', so that a
+    printed curl command can be pasted as it is); pieces of it always read MASKED.
+    """
+    global _run
+    if not secret or len(secret) < PIECE:
+        return
     with _lock:
-        known = sorted(_secrets.items(), key=lambda item: -len(item[0]))
+        if secret in _secrets and (shown_as is None or _secrets[secret] == shown_as):
+            return
+        _secrets[secret] = shown_as or _secrets.get(secret) or MASKED
+        _pieces.update(secret[i:i + PIECE] for i in range(len(secret) - PIECE + 1))
+        alphabet = sorted({char for known in _secrets for char in known})
+        _run = re.compile("[" + "".join(re.escape(char) for char in alphabet) + "]{%d,}" % PIECE)
+
+
+def _mask_pieces(text: str, known: list[tuple[str, str]], pieces: set[str], runs: re.Pattern[str]) -> str:
     for secret, shown in known:
         if secret in text:
             text = text.replace(secret, shown)
-    return _JWT.sub(lambda m: mask(m.group(0)), text)
+    out: list[str] = []
+    last = 0
+    for run in runs.finditer(text):
+        start, stop = run.span()
+        covered = [False] * (stop - start)
+        hit = False
+        for i in range(start, stop - PIECE + 1):
+            if text[i:i + PIECE] in pieces:
+                hit = True
+                for j in range(i - start, i - start + PIECE):
+                    covered[j] = True
+        if not hit:
+            continue
+        i = 0
+        while i < len(covered):
+            if covered[i]:
+                j = i
+                while j < len(covered) and covered[j]:
+                    j += 1
+                out.append(text[last:start + i])
+                out.append(MASKED)
+                last = start + j
+                i = j
+            else:
+                i += 1
+    out.append(text[last:])
+    return "".join(out)
+
+
+def mask_text(text: str) -> str:
+    """Text with every known secret, every long piece of one, and anything shaped like a JWT, masked."""
+    if not text:
+        return text
+    with _lock:
+        known = sorted(_secrets.items(), key=lambda item: -len(item[0]))
+        pieces, runs = _pieces, _run
+    if runs is not None:
+        text = _mask_pieces(text, known, pieces, runs)
+    return _JWT.sub(MASKED, text)
 
 
 def curl_command(url: str, headers: Mapping[str, str], params: Iterable[tuple[str, str]] = ()) -> str:

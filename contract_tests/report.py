@@ -4,37 +4,17 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from contract_tests.rules import ALL_RULES
-from contract_tests.findings import rules_broken
 from contract_tests.masking import mask_text
 from contract_tests.observed import documented_outcomes, unobserved
+from contract_tests.rules import ALL_RULES
 from contract_tests.settings import ContractSettings
+from contract_tests.verdict import RunRecord, Verdict
 from mock_server.spec import ApiSpec
 
 _REQUEST = re.compile(r"((?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|TRACE) https?://\S+ -> \d{3})")
 _CURL = re.compile(r"(curl [^\n]+)")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One test's result, masked."""
-
-    test: str
-    outcome: str  # passed | failed | skipped
-    text: str
-    seconds: float
-
-
-def outcome_of(report: Any) -> Outcome:
-    """An Outcome from a pytest TestReport."""
-    text = ""
-    if report.longrepr is not None:
-        text = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-    return Outcome(report.nodeid.split("::", 1)[-1], report.outcome, mask_text(text), report.duration)
 
 
 def _first(pattern: re.Pattern[str], text: str) -> str | None:
@@ -42,30 +22,48 @@ def _first(pattern: re.Pattern[str], text: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
-def render(outcomes: list[Outcome], settings: ContractSettings, spec: ApiSpec, requests: dict[str, Any], started: float) -> str:
-    """The report as Markdown."""
-    failed = [o for o in outcomes if o.outcome == "failed"]
-    verdict = "RED" if failed else "GREEN"
+def render(record: RunRecord, settings: ContractSettings | None, spec: ApiSpec | None) -> str:
+    """The report as Markdown (settings and spec are None when the run stopped on a configuration error)."""
+    verdict = record.verdict()
+    if settings is None or spec is None:
+        return "\n".join([
+            f"# Contract report: {verdict.word}",
+            "",
+            mask_text(record.headline("", "", 0)),
+            "",
+            f"The run stopped before sending any request (exit status {verdict.exit_status}, configuration error), "
+            "so nothing was checked. Correct the input named above and run again.",
+            "",
+            f"Written {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(record.started))}.",
+        ]) + "\n"
     target = settings.base_url or "the embedded mock"
-    statuses = ", ".join(f"{status}: {n}" for status, n in sorted(requests.get("statuses", {}).items())) or "none"
+    failed, results = record.failed, record.results
+    statuses = ", ".join(f"{status}: {n}" for status, n in sorted(record.statuses.items())) or "none"
+    unanswered = f"; {record.unanswered} without an answer" if record.unanswered else ""
     broken: dict[str, int] = {}
-    for o in failed:
-        for name in rules_broken(o.text) or ["(unnamed: see the failure)"]:
+    for r in failed:
+        for name in r.rules or ["(unnamed: see the failure)"]:
             broken[name] = broken.get(name, 0) + 1
     lines = [
-        f"# Contract report: {verdict}",
+        f"# Contract report: {verdict.word}",
         "",
-        f"**{target}** {'breaks' if failed else 'honours'} the contract of `{spec.path.name}`: "
-        f"{sum(o.outcome == 'passed' for o in outcomes)} tests passed, {len(failed)} failed, "
-        f"{sum(o.outcome == 'skipped' for o in outcomes)} skipped.",
+        f"**{mask_text(record.headline(target, spec.path.name, settings.seed))}**",
+        "",
+    ]
+    lines += [mask_text(line.strip()) + "  " for line in record.detail_lines()]
+    lines += [
+        "",
+        f"{sum(r.outcome == 'passed' for r in results)} checks passed, {len(failed)} failed, "
+        f"{len(record.skipped)} skipped for want of an optional input, {len(record.undone)} could not be made. "
+        f"Exit status {verdict.exit_status} ({verdict.name}).",
         "",
         "| | |",
         "|---|---|",
         f"| target | {target} |",
         f"| spec | `{spec.path.name}` v{spec.version}, sha256 `{spec.sha256}` |",
         f"| seed | {settings.seed} (reproduce with `CONTRACT_SEED={settings.seed}`) |",
-        f"| run | {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(started))}, {time.time() - started:.0f} s |",
-        f"| requests | {requests.get('sent', 0)} (by status: {statuses}) |",
+        f"| run | {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(record.started))}, {time.time() - record.started:.0f} s |",
+        f"| requests | {record.sent} (by status: {statuses}{unanswered}) |",
         f"| rate limit | {f'{settings.rate_limit:g} req/s' if settings.rate_limit else 'off'}; unsafe methods {'allowed' if settings.allow_unsafe else 'blocked'} |",
         "",
         "## Rules",
@@ -73,12 +71,14 @@ def render(outcomes: list[Outcome], settings: ContractSettings, spec: ApiSpec, r
         "| rule | result |",
         "|---|---|",
     ]
+    checked = verdict is not Verdict.INCONCLUSIVE or bool(record.sent and not record.preflight)
     for rule in ALL_RULES:
         count = broken.pop(rule.__name__, 0)
-        lines.append(f"| `{rule.__name__}` | {'**broken** in ' + str(count) + ' test(s)' if count else 'held'} |")
+        state = f"**broken** in {count} test(s)" if count else ("held" if checked else "not checked")
+        lines.append(f"| `{rule.__name__}` | {state} |")
     for name, count in sorted(broken.items()):
         lines.append(f"| `{name}` | **broken** in {count} test(s) |")
-    missing = unobserved(spec, requests.get("outcomes", {})) if requests else []
+    missing = unobserved(spec, record.outcomes)
     lines += ["", "## Documented outcomes not observed", ""]
     if missing:
         lines += [
@@ -87,27 +87,40 @@ def render(outcomes: list[Outcome], settings: ContractSettings, spec: ApiSpec, r
             "| outcome | to observe it |",
             "|---|---|",
         ]
-        lines += [f"| {o.label} | {o.how_to_observe} |" for o in missing]
+        lines += [f"| {o.label} | {o.how_to_observe(settings)} |" for o in missing]
     else:
         lines.append(f"None: the run observed all {len(documented_outcomes(spec))} documented outcomes.")
     lines += ["", "## Tests", "", "| test | result | time |", "|---|---|---|"]
-    for o in outcomes:
-        note = o.outcome if o.outcome != "skipped" else f"skipped: {o.text.removeprefix('Skipped: ')}"
-        lines.append(f"| `{o.test}` | {'**FAILED**' if o.outcome == 'failed' else note} | {o.seconds:.1f} s |")
+    for r in results:
+        note = "**FAILED**" if r.outcome == "failed" else (f"skipped: {r.reason}" if r.outcome == "skipped" else r.outcome)
+        lines.append(f"| `{r.test}` | {note.replace('|', '/')} | {r.seconds:.1f} s |")
     if failed:
         lines += ["", "## Failures"]
-        for o in failed:
-            lines += ["", f"### `{o.test}`", ""]
-            lines.append(f"- rules broken: {', '.join(f'`{r}`' for r in rules_broken(o.text)) or '(none named)'}")
-            request = _first(_REQUEST, o.text)
+        for r in failed:
+            lines += ["", f"### `{r.test}`", ""]
+            lines.append(f"- rules broken: {', '.join(f'`{name}`' for name in r.rules) or '(none named)'}")
+            request = _first(_REQUEST, r.text)
             if request:
                 lines.append(f"- request: `{request}`")
-            curl = _first(_CURL, o.text)
+            curl = _first(_CURL, r.text)
             if curl:
                 lines += ["- reproduce:", "", "  ```bash", f"  {curl}", "  ```"]
-            detail = o.text if len(o.text) < 6000 else o.text[:6000] + "\n… (cut; see the JUnit XML)"
+            detail = r.text if len(r.text) < 6000 else r.text[:6000] + "\n… (cut; see the JUnit XML)"
             lines += ["", "<details><summary>full failure</summary>", "", "```text", detail, "```", "", "</details>"]
-    return "\n".join(lines) + "\n"
+    return mask_text("\n".join(lines) + "\n")
+
+
+def write_stopped_reports(markdown: Path | None, junit: Path | None, message: str) -> str:
+    """A run stopped by a configuration error: both reports say so (never an earlier run's); returns the headline."""
+    from contract_tests.junit import write_junit_error
+
+    record = RunRecord(configuration_error=mask_text(message))
+    headline = record.headline("", "", 0)
+    if markdown is not None:
+        write_report(markdown, render(record, None, None))
+    if junit is not None:
+        write_junit_error(junit, "contract configuration", headline)
+    return headline
 
 
 def write_report(path: Path, markdown: str) -> None:

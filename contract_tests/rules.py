@@ -18,9 +18,24 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from contract_tests.masking import mask_text
 from contract_tests.tokens import claims_of
 from contract_tests.schemas import openapi_validator
-from mock_server.spec import SpecError, load_spec
+from mock_server.spec import ApiSpec, SpecError, load_spec
 
-SPEC = load_spec()
+_LOADED: list[ApiSpec] = []
+
+
+def _spec() -> ApiSpec:
+    """The spec the rules judge by, loaded on first use (so that importing the rules never fails on a bad spec)."""
+    if not _LOADED:
+        _LOADED.append(load_spec())
+    return _LOADED[0]
+
+
+def __getattr__(name: str) -> ApiSpec:
+    """`rules.SPEC`: the spec, loaded on first use."""
+    if name == "SPEC":
+        return _spec()
+    raise AttributeError(name)
+
 STACK_TRACE_MARKERS = (
     "Traceback (most recent call last)",
     'File "/',
@@ -95,8 +110,8 @@ class Exchange:
     @property
     def is_operation(self) -> bool:
         """True when the request was the documented method on the documented route."""
-        prefix = SPEC.route_prefix()
-        return self.method.upper() == SPEC.method and self.path.startswith(prefix)
+        prefix = _spec().route_prefix()
+        return self.method.upper() == _spec().method and self.path.startswith(prefix)
 
     def describe(self) -> str:
         """The request and answer in one line, tokens masked."""
@@ -135,11 +150,11 @@ def _appointment(exchange: Exchange) -> dict[str, Any] | None:
 @rule(schemathesis_check=False)
 def status_is_documented(exchange: Exchange) -> None:
     """The documented operation answers only with documented statuses."""
-    if exchange.is_operation and exchange.status not in SPEC.responses:
+    if exchange.is_operation and exchange.status not in _spec().responses:
         raise violation(
             status_is_documented,
             exchange,
-            f"status {exchange.status} is not documented for {SPEC.method} {SPEC.route}; documented: {SPEC.statuses}",
+            f"status {exchange.status} is not documented for {_spec().method} {_spec().route}; documented: {_spec().statuses}",
         )
 
 
@@ -154,7 +169,7 @@ def content_type_is_json(exchange: Exchange) -> None:
 @rule(schemathesis_check=False)
 def body_matches_response_schema(exchange: Exchange) -> None:
     """The body validates against the schema the spec gives for its status."""
-    response = SPEC.responses.get(exchange.status)
+    response = _spec().responses.get(exchange.status)
     if response is None or not exchange.is_operation:
         return
     if exchange.json is None and exchange.method.upper() != "HEAD":
@@ -172,7 +187,7 @@ _VALIDATORS: dict[int, Any] = {}
 
 def _validator(status: int) -> Any:
     if status not in _VALIDATORS:
-        _VALIDATORS[status] = openapi_validator(SPEC.responses[status].schema)
+        _VALIDATORS[status] = openapi_validator(_spec().responses[status].schema)
     return _VALIDATORS[status]
 
 
@@ -219,12 +234,12 @@ def status_matches_error_code(exchange: Exchange) -> None:
     if exchange.status < 300 or not isinstance(body, dict) or not isinstance(body.get("code"), str):
         return
     code = body["code"]
-    documented = SPEC.responses.get(exchange.status)
+    documented = _spec().responses.get(exchange.status)
     if documented is None:
         return  # undocumented statuses are status_is_documented's (and schemathesis') to report
     if code not in documented.codes:
         try:
-            where = f"the spec pairs {code} with status {SPEC.status_for_code(code)}"
+            where = f"the spec pairs {code} with status {_spec().status_for_code(code)}"
         except SpecError:
             where = f"{code} is not a documented code"
         raise violation(
@@ -290,7 +305,7 @@ def appointment_is_the_one_asked_for(exchange: Exchange) -> None:
     appointment = _appointment(exchange)
     if appointment is None or not exchange.is_operation:
         return
-    asked = exchange.path[len(SPEC.route_prefix()):]
+    asked = exchange.path[len(_spec().route_prefix()):]
     if appointment.get("id") != asked:
         raise violation(appointment_is_the_one_asked_for, exchange, f"asked for {asked!r}, got appointment {appointment.get('id')!r}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import random
 import time
@@ -39,8 +40,35 @@ VARIABLES: dict[str, str] = {
 }
 
 
+# Inputs that only mean something against a live server: given without CONTRACT_BASE_URL, they are a mistake
+# (a misspelled or unset URL), never a reason to check the embedded mock instead.
+LIVE_ONLY = (
+    "CONTRACT_TOKEN", "CONTRACT_APPOINTMENT_ID", "CONTRACT_NOT_CONNECTED_TOKEN", "CONTRACT_TOKEN_WITHOUT_ORG",
+    "CONTRACT_ORG_ID", "CONTRACT_OTHER_ORG_ID", "CONTRACT_OTHER_APPOINTMENT_ID", "CONTRACT_JWT_SECRET",
+    "CONTRACT_EXPIRED_TOKEN",
+)
+EMBEDDED_ONLY = ("CONTRACT_MOCK_ARGS",)
+
+
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message says which and what to do."""
+
+
+def nearest(name: str, known: list[str] | tuple[str, ...]) -> str:
+    """' (did you mean X?)' for the closest known name, or '' when none is close."""
+    close = difflib.get_close_matches(name.upper(), [k.upper() for k in known], n=1, cutoff=0.6)
+    if not close:
+        return ""
+    match = next(k for k in known if k.upper() == close[0])
+    return f" (did you mean {match}?)"
+
+
+def check_names(env: Mapping[str, str]) -> None:
+    """Refuse an unknown CONTRACT_* variable, naming the nearest known one: a typo must not go unnoticed."""
+    for name in sorted(env):
+        if name.startswith("CONTRACT_") and name not in VARIABLES:
+            raise SettingsError(f"{name} is not a setting of the contract suite{nearest(name, list(VARIABLES))}; "
+                                f"the settings are {', '.join(VARIABLES)}")
 
 
 def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0) -> float:
@@ -102,12 +130,30 @@ class ContractSettings:
     def from_env(cls, env: Mapping[str, str] | None = None, *, base_url: str | None = None) -> "ContractSettings":
         """Read and check the settings; raise SettingsError with one clear message."""
         env = os.environ if env is None else env
+        check_names(env)
 
         def get(name: str) -> str | None:
             value = env.get(name, "").strip()
             return value or None
 
         url = (base_url or get("CONTRACT_BASE_URL") or "").rstrip("/") or None
+        if url is None:
+            given = [name for name in LIVE_ONLY if get(name) is not None]
+            if "CONTRACT_BASE_URL" in env and not base_url:
+                raise SettingsError(
+                    "CONTRACT_BASE_URL is set but empty (an unset CI secret?): give the live server's URL, or unset "
+                    "the variable to check the embedded mock"
+                )
+            if given:
+                raise SettingsError(
+                    f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} set but CONTRACT_BASE_URL is not: these are "
+                    "inputs for a live server, so the suite will not quietly check its embedded mock instead; set "
+                    "CONTRACT_BASE_URL to the server (the host only, e.g. https://staging.example.com), or unset them"
+                )
+        else:
+            given = [name for name in EMBEDDED_ONLY if get(name) is not None]
+            if given:
+                raise SettingsError(f"{given[0]} applies only to the embedded mock, and CONTRACT_BASE_URL names a live server: unset one of them")
         if url is not None:
             parsed = urlparse(url)
             if parsed.scheme not in ("http", "https") or not parsed.netloc:

@@ -35,9 +35,16 @@ class Target:
         return claims_of(self.token).get("org_id")
 
 
+def _org_claim(token: str | None) -> str | None:
+    """The token's own org_id claim: the organization the org_id fallback check may name, when not given."""
+    claim = claims_of(token or "").get("org_id")
+    return claim if isinstance(claim, str) and claim else None
+
+
 def live_target(settings: ContractSettings) -> Target:
     """A live server, provisioned only with what the environment gives."""
     assert settings.base_url and settings.token
+    register_secret(settings.token, "$CONTRACT_TOKEN")
     register_secret(settings.jwt_secret, "$CONTRACT_JWT_SECRET")
     register_secret(settings.expired_token, "$CONTRACT_EXPIRED_TOKEN")
     tokens = TokenFactory(settings.jwt_secret, settings.token) if settings.jwt_secret else None
@@ -49,14 +56,13 @@ def live_target(settings: ContractSettings) -> Target:
         appointment_id=settings.appointment_id,
         not_connected_token=settings.not_connected_token or (tokens.for_org(UNKNOWN_ORG) if tokens else None),
         token_without_org=settings.token_without_org or (tokens.without_org() if tokens else None),
-        org_id=settings.org_id,
+        org_id=settings.org_id or _org_claim(settings.token),
         other_org_id=settings.other_org_id,
         other_appointment_id=settings.other_appointment_id,
         known_ids=frozenset(i for i in (settings.appointment_id, settings.other_appointment_id) if i),
         tokens=tokens,
         expired_token=settings.expired_token,
     )
-    register_secret(settings.token, "$CONTRACT_TOKEN")
     register_secret(settings.not_connected_token, "$CONTRACT_NOT_CONNECTED_TOKEN")
     register_secret(settings.token_without_org, "$CONTRACT_TOKEN_WITHOUT_ORG")
     return target
@@ -68,6 +74,7 @@ def embedded_target(base_url: str, known_ids: frozenset[str]) -> Target:
     from mock_server.tokens import mint_token
 
     token = mint_token("org_sunrise_dental", expires_in=6 * 3600)
+    register_secret(token)
     tokens = TokenFactory(DEV_JWT_SECRET, token)
     return Target(
         base_url=base_url,

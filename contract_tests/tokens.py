@@ -15,6 +15,7 @@ from typing import Any
 
 import jwt
 
+from contract_tests.masking import register_secret
 from mock_server.tokens import claims_of, header_of
 
 __all__ = ["ALGORITHM", "ORG_CLAIM", "TokenFactory", "claims_of", "header_of"]
@@ -43,7 +44,9 @@ class TokenFactory:
         elif org_id is not _KEEP:
             claims[ORG_CLAIM] = org_id
         header = {k: v for k, v in header_of(self.template).items() if k not in ("alg", "typ")}
-        return jwt.encode(claims, secret or self.secret, algorithm=ALGORITHM, headers=header or None)
+        token = jwt.encode(claims, secret or self.secret, algorithm=ALGORITHM, headers=header or None)
+        register_secret(token)  # every token the suite mints is masked like the one it copies
+        return token
 
     def fresh(self) -> str:
         """The template re-signed with a new hour of validity: the target must accept it."""

@@ -95,9 +95,10 @@ def test_rules_broken_reads_schemathesis_and_own_reports():
     assert rules_broken(text) == ["ST108 Response violates schema", "data_echoes_the_appointment", "get_is_repeatable"]
 
 
-def test_rules_broken_names_transport_failures():
+def test_requests_without_an_answer_break_no_rule_but_an_oversized_answer_does():
     text = (
         "E   requests.exceptions.ReadTimeout: HTTPConnectionPool(host='127.0.0.1'): Read timed out.\n"
-        "E   contract_tests.http.TargetUnavailable: the server is unavailable\n"
+        "E   requests.exceptions.ConnectionError: Connection refused\n"
+        "E   contract_tests.http.ResponseTooLarge: GET http://x: the body exceeds 1024 KiB\n"
     )
-    assert rules_broken(text) == ["server_answers_within_timeout", "server_is_available"]
+    assert rules_broken(text) == ["body_size_is_bounded"]

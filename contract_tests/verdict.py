@@ -1,0 +1,192 @@
+"""The verdict of a contract run: what a release gate reads, in one word, one exit status and a reason.
+
+- GREEN (exit 0): the target was checked and honours the spec (the headline says so when checks were skipped).
+- RED (exit 1): the target answered, and an answer broke a rule of the contract.
+- INCONCLUSIVE (exit 75, EX_TEMPFAIL): the target could not be checked (unreachable, a wrong URL, a token it
+  refuses, requests without an answer); nothing is known about the contract, so nothing is claimed.
+- Configuration error (exit 78, EX_CONFIG): the run did not start, its inputs are wrong; the headline word is
+  INCONCLUSIVE, and the line says which input and what to do.
+
+The exit statuses are those of sysexits.h, so that none of them is one of pytest's own (2 interrupted,
+3 internal error, 4 usage error, 5 no tests).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from contract_tests.findings import rules_broken
+from contract_tests.masking import mask_text
+
+INCONCLUSIVE_PREFIX = "inconclusive: "
+
+
+class Verdict(Enum):
+    """The four ways a run ends, each with its exit status."""
+
+    GREEN = 0
+    RED = 1
+    INCONCLUSIVE = 75
+    CONFIGURATION_ERROR = 78
+
+    @property
+    def exit_status(self) -> int:
+        """The process exit status of a run with this verdict."""
+        return self.value
+
+    @property
+    def word(self) -> str:
+        """The headline word: GREEN, RED or INCONCLUSIVE (a configuration error reads INCONCLUSIVE)."""
+        return "INCONCLUSIVE" if self is Verdict.CONFIGURATION_ERROR else self.name
+
+
+@dataclass(frozen=True)
+class Inconclusive:
+    """Why a target could not be checked, and what to do about it."""
+
+    cause: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One contract test's result, its text masked."""
+
+    test: str
+    outcome: str  # passed | failed | skipped
+    text: str
+    seconds: float
+
+    @property
+    def inconclusive(self) -> bool:
+        """True for a test skipped because a request got no answer (or the preflight failed)."""
+        return self.outcome == "skipped" and self.reason.startswith(INCONCLUSIVE_PREFIX)
+
+    @property
+    def reason(self) -> str:
+        """A skip's reason, without pytest's 'Skipped: '."""
+        return self.text.removeprefix("Skipped: ").strip()
+
+    @property
+    def rules(self) -> list[str]:
+        """The rules a failure names."""
+        return rules_broken(self.text) if self.outcome == "failed" else []
+
+
+def result_of(report: Any) -> TestResult:
+    """A TestResult from a pytest TestReport."""
+    text = ""
+    if report.longrepr is not None:
+        text = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    return TestResult(report.nodeid.split("::", 1)[-1], report.outcome, mask_text(text), report.duration)
+
+
+@dataclass
+class RunRecord:
+    """Everything the verdict is made of, gathered while the run goes."""
+
+    started: float = field(default_factory=time.time)
+    results: list[TestResult] = field(default_factory=list)
+    preflight: Inconclusive | None = None
+    configuration_error: str | None = None
+    sent: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    outcomes: dict[tuple[int, str | None], int] = field(default_factory=dict)
+    no_answer: dict[str, int] = field(default_factory=dict)
+
+    def add(self, result: TestResult) -> None:
+        """Record a test's result (a test reported twice, setup then call, keeps the later)."""
+        self.results = [r for r in self.results if r.test != result.test] + [result]
+
+    def count_requests(self, session: Any) -> None:
+        """Take the request counts of the suite's HTTP session."""
+        self.sent = session.requests_sent
+        self.statuses = dict(session.statuses)
+        self.outcomes = dict(session.outcomes)
+        self.no_answer = dict(session.no_answer)
+
+    @property
+    def failed(self) -> list[TestResult]:
+        """Tests that broke a rule."""
+        return [r for r in self.results if r.outcome == "failed"]
+
+    @property
+    def skipped(self) -> list[TestResult]:
+        """Tests skipped for want of an optional input (not the inconclusive ones)."""
+        return [r for r in self.results if r.outcome == "skipped" and not r.inconclusive]
+
+    @property
+    def undone(self) -> list[TestResult]:
+        """Tests that could not be done: a request got no answer, or the preflight failed."""
+        return [r for r in self.results if r.inconclusive]
+
+    @property
+    def unanswered(self) -> int:
+        """Requests that got no answer."""
+        return sum(self.no_answer.values())
+
+    def verdict(self) -> Verdict:
+        """RED when a rule broke; else INCONCLUSIVE when anything could not be checked; else GREEN."""
+        if self.configuration_error is not None:
+            return Verdict.CONFIGURATION_ERROR
+        if self.failed:
+            return Verdict.RED
+        if self.preflight is not None or self.undone or self.unanswered:
+            return Verdict.INCONCLUSIVE
+        return Verdict.GREEN
+
+    def inconclusive_reason(self) -> Inconclusive | None:
+        """Why the run is (or, being RED, also was partly) inconclusive."""
+        if self.configuration_error is not None:
+            return Inconclusive(f"configuration error: {self.configuration_error}", "correct the input named above and run again")
+        if self.preflight is not None:
+            return self.preflight
+        if self.unanswered or self.undone:
+            kinds = ", ".join(f"{why}: {n}" for why, n in sorted(self.no_answer.items(), key=lambda item: -item[1]))
+            return Inconclusive(
+                f"{self.unanswered} request(s) got no answer ({kinds or 'see the skipped tests'}), so "
+                f"{len(self.undone)} check(s) could not be made",
+                "check that the target is up and reachable from here (and CONTRACT_TIMEOUT is long enough), then run again",
+            )
+        return None
+
+    def headline(self, target: str, spec_name: str, seed: int) -> str:
+        """The verdict in one line."""
+        verdict = self.verdict()
+        if verdict is Verdict.CONFIGURATION_ERROR:
+            return f"INCONCLUSIVE: the run did not start: configuration error: {self.configuration_error}"
+        if verdict is Verdict.RED:
+            return f"RED: {target} breaks the contract of {spec_name} (seed {seed})"
+        if verdict is Verdict.INCONCLUSIVE:
+            reason = self.inconclusive_reason()
+            assert reason is not None
+            return f"INCONCLUSIVE: {target} could not be checked: {reason.cause}"
+        checks = len(self.results)
+        if self.skipped:
+            return (f"GREEN, with {len(self.skipped)} of {checks} checks skipped (optional inputs not set): "
+                    f"{target} honours {spec_name} in all that was checked (seed {seed})")
+        return f"GREEN: {target} honours {spec_name}: all {checks} checks ran (seed {seed})"
+
+    def detail_lines(self) -> list[str]:
+        """What follows the headline: the broken rules, the cause and fix, the skipped checks and why."""
+        lines: list[str] = []
+        verdict = self.verdict()
+        for result in self.failed:
+            lines.append(f"  {result.test}: broke {', '.join(result.rules) or '(no rule named: see the failure above)'}")
+        reason = self.inconclusive_reason()
+        if reason is not None and verdict is not Verdict.CONFIGURATION_ERROR:
+            if verdict is Verdict.RED:
+                lines.append(f"  also inconclusive: {reason.cause}")
+            lines.append(f"  what to do: {reason.fix}")
+        elif verdict is Verdict.CONFIGURATION_ERROR and reason is not None:
+            lines.append(f"  what to do: {reason.fix}")
+        by_reason: dict[str, list[str]] = {}
+        for result in self.skipped:
+            by_reason.setdefault(result.reason, []).append(result.test.split("[")[0])
+        for why, tests in by_reason.items():
+            names = sorted(set(tests))
+            lines.append(f"  skipped ({len(tests)}): {why}: {', '.join(names[:4])}{', ...' if len(names) > 4 else ''}")
+        return lines
