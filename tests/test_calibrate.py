@@ -87,12 +87,42 @@ def test_a_url_that_is_not_the_api_is_said_so_and_gets_only_gets():
         result = calibrate({"CONTRACT_BASE_URL": f"http://127.0.0.1:{httpd.server_address[1]}", "CONTRACT_TOKEN": mint_token()})
     finally:
         httpd.shutdown()
-    assert result.returncode == 1
-    assert "not the JSON envelope: check that BASE_URL reaches the API itself" in result.stdout
-    assert set(_HtmlEverywhere.seen_methods) == {"GET"} and len(_HtmlEverywhere.seen_methods) <= 30
+    assert result.returncode == 75, result.stdout + result.stderr
+    assert "INCONCLUSIVE" in result.stderr and "check that CONTRACT_BASE_URL is the API's host" in result.stderr
+    assert set(_HtmlEverywhere.seen_methods) == {"GET"} and len(_HtmlEverywhere.seen_methods) <= 3
 
 
-@pytest.mark.parametrize("env,message", [({"CONTRACT_BASE_URL": "http://127.0.0.1:9"}, "CONTRACT_TOKEN is required")])
+@pytest.mark.parametrize("env,message", [
+    ({"CONTRACT_BASE_URL": "http://127.0.0.1:9"}, "CONTRACT_TOKEN is required"),
+    ({"CONTRACT_TOKEN": "x.y.z"}, "CONTRACT_TOKEN is set but CONTRACT_BASE_URL is not"),
+])
 def test_settings_errors_are_one_line(env, message):
     result = calibrate(env)
-    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 78 and message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("token,says", [
+    (mint_token(), "connection refused"),
+    ("garbage", "CONTRACT_TOKEN is not a JWT"),
+])
+def test_a_target_that_cannot_be_asked_is_one_clear_inconclusive_line_not_advice_to_edit_the_spec(token, says):
+    result = calibrate({"CONTRACT_BASE_URL": f"http://127.0.0.1:{_closed_port()}", "CONTRACT_TOKEN": token})
+    assert result.returncode == 75, result.stdout + result.stderr
+    assert says in result.stderr and "Traceback" not in result.stderr + result.stdout
+    assert "openapi.yaml" not in result.stdout and "responses" not in result.stderr
+
+
+def test_a_token_the_server_refuses_is_not_advice_to_edit_the_spec():
+    with MockProcess("--quiet", "--workers", "1") as server:
+        result = calibrate({"CONTRACT_BASE_URL": server.base_url, "CONTRACT_TOKEN": mint_token(secret="not-the-mock-secret-0123456789abcdef")})
+    assert result.returncode == 75, result.stdout + result.stderr
+    assert "the target refused CONTRACT_TOKEN (401 UNAUTHORIZED: 'The token signature is invalid')" in result.stderr

@@ -70,7 +70,7 @@ def test_a_correct_server_gets_a_green_verdict(server: ServerProcess, seed: int)
     result = run_live_suite(server.base_url, seed, inputs)
     output = result.stdout + result.stderr
     assert result.returncode == 0 and "GREEN" in output, f"false alarm against {server.name} (seed {seed}):\n{output[-4000:]}"
-    skips = re.findall(r"^  skipped (\w+): (.*)$", output, re.MULTILINE)
+    skips = re.findall(r"^  skipped \((\d+)\): (.*)$", output, re.MULTILINE)
     if "CONTRACT_JWT_SECRET" in inputs:
         assert not skips, f"tests were skipped although every input was given: {skips}"
     else:  # only what needs the secret itself: tokens not valid yet, signed with another key, of another organization
@@ -78,4 +78,4 @@ def test_a_correct_server_gets_a_green_verdict(server: ServerProcess, seed: int)
     missing = re.findall(r"^    (\d{3}(?: [A-Z_]+)?): ", output, re.MULTILINE)
     assert missing == ["500 INTERNAL_ERROR"], f"documented outcomes not observed: {missing}"
     for name in ("CONTRACT_TOKEN", "CONTRACT_JWT_SECRET", "CONTRACT_EXPIRED_TOKEN"):
-        assert name not in inputs or inputs[name] not in output, f"{name} was printed"
+        assert name not in inputs or inputs[name][-12:] not in output, f"a piece of {name} was printed"
