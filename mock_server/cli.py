@@ -15,10 +15,21 @@ from mock_server.serving.listener import ListenError, bound_port, open_listener
 # rest (PyJWT, jsonschema-rs, Flask, the server), so that clients connecting meanwhile wait, not fail.
 
 
+COMMANDS = """commands:
+  serve    serve the mock (the default; the options above)
+  token    print a development JWT that the mock accepts (python -m mock_server token --help)
+  record   fetch answers from a live server into a fixtures file, anonymized (python -m mock_server record --help)
+  proxy    a validating proxy in front of a live server (python -m mock_server proxy --help)
+"""
+
+
 def _serve_parser(defaults: MockConfig) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m mock_server",
-        description="Serve the Ravan.ai Get Appointment mock (see also: python -m mock_server token --help).",
+        usage="python -m mock_server [serve] [options]\n       python -m mock_server {token,record,proxy} [options]",
+        description="Serve the Ravan.ai Get Appointment mock: the API of openapi.yaml, with real JWT checks and an embedded dataset.",
+        epilog=COMMANDS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default=defaults.host, help=f"interface to bind (env {ENV['host']}; default %(default)s)")
     parser.add_argument("--port", type=int, default=defaults.port, help=f"port (env {ENV['port']}; default %(default)s)")

@@ -37,26 +37,64 @@ class SpecError(RuntimeError):
     """openapi.yaml is missing, unreadable or lacks something the project relies on."""
 
 
-def _resolve_refs(node: Any, root: dict[str, Any], seen: tuple[str, ...] = ()) -> Any:
+def _pointer(parts: tuple[str | int, ...]) -> str:
+    """A JSON pointer (RFC 6901) to where a value stands in the document."""
+    return "#/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+class _RefError(Exception):
+    """A `$ref` that cannot be resolved: where it stands (JSON pointer) and what is wrong."""
+
+    def __init__(self, where: tuple[str | int, ...], ref: str, what: str):
+        super().__init__(what)
+        self.where, self.ref, self.what = where, ref, what
+
+
+def _resolve_refs(node: Any, root: dict[str, Any], seen: tuple[str, ...] = (), where: tuple[str | int, ...] = ()) -> Any:
     """Return a copy of node with every local `$ref` replaced by what it points to."""
     if isinstance(node, dict):
         ref = node.get("$ref")
         if isinstance(ref, str):
             if not ref.startswith("#/"):
-                raise SpecError(f"only local $ref values are supported, got {ref!r}")
+                raise _RefError(where, ref, f"$ref {ref!r} is not local: only refs within the file (#/...) are supported")
             if ref in seen:
-                raise SpecError(f"circular $ref {ref!r}")
+                raise _RefError(where, ref, f"$ref {ref!r} is circular (through {' -> '.join(seen)})")
             target: Any = root
-            for part in ref[2:].split("/"):
-                part = part.replace("~1", "/").replace("~0", "~")
+            parts = tuple(part.replace("~1", "/").replace("~0", "~") for part in ref[2:].split("/"))
+            for part in parts:
                 if not isinstance(target, dict) or part not in target:
-                    raise SpecError(f"$ref {ref!r} points to nothing")
+                    raise _RefError(where, ref, f"$ref {ref!r} points to nothing (no {part!r} there)")
                 target = target[part]
-            return _resolve_refs(target, root, seen + (ref,))
-        return {key: _resolve_refs(value, root, seen) for key, value in node.items()}
+            return _resolve_refs(target, root, seen + (ref,), parts)  # errors inside name the target's own place
+        return {key: _resolve_refs(value, root, seen, where + (key,)) for key, value in node.items()}
     if isinstance(node, list):
-        return [_resolve_refs(item, root, seen) for item in node]
+        return [_resolve_refs(item, root, seen, where + (index,)) for index, item in enumerate(node)]
     return node
+
+
+def _line_of(text: str, needle: str) -> str:
+    """':line:column' of the only place needle stands in text, else ''."""
+    first = text.find(needle)
+    if first < 0 or text.find(needle, first + 1) >= 0:
+        return ""
+    line = text.count("\n", 0, first) + 1
+    return f":{line}:{first - (text.rfind(chr(10), 0, first) + 1) + 1}"
+
+
+def _yaml_error(path: Path, text: str, error: Exception) -> SpecError:
+    """A YAML parse error in one line: file:line:column: what."""
+    message = str(error)
+    lines = [line for line in message.splitlines() if line.strip()]
+    position = re.search(r"line (\d+), column (\d+)", lines[0]) if lines else None
+    what = lines[-1].strip() if len(lines) > 1 else message
+    where = f":{position.group(1)}:{position.group(2)}" if position else ""
+    duplicate = re.fullmatch(r"duplicate mapping key: '(.+)'", what)
+    if duplicate and not where:  # the parser gives no place for these: the key's second appearance
+        places = [m for m in re.finditer(rf"^([ \t]*){re.escape(duplicate.group(1))}[ \t]*:", text, re.MULTILINE)]
+        if len(places) >= 2:
+            second = places[1]
+            where = f":{text.count(chr(10), 0, second.start()) + 1}:{len(second.group(1)) + 1}"
+    return SpecError(f"{path}{where}: not valid YAML: {what}")
 
 
 def _code_enum(schema: dict[str, Any]) -> list[str]:
@@ -157,11 +195,17 @@ def _build(path: Path) -> ApiSpec:
         raise SpecError(f"cannot read the OpenAPI spec {path}: {exc.strerror}") from None
     try:
         raw = read_yaml(text)
-    except (ValueError, UnicodeDecodeError) as exc:  # yaml_rs.YAMLDecodeError is a ValueError
-        raise SpecError(f"{path} is not valid YAML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except ValueError as exc:  # yaml_rs.YAMLDecodeError is a ValueError
+        raise _yaml_error(path, text.decode("utf-8"), exc) from None
     if not isinstance(raw, dict) or "paths" not in raw:
-        raise SpecError(f"{path} is not an OpenAPI document (no 'paths')")
-    resolved = _resolve_refs(copy.deepcopy(raw), raw)
+        raise SpecError(f"{path}: not an OpenAPI document (it has no 'paths')")
+    try:
+        resolved = _resolve_refs(copy.deepcopy(raw), raw)
+    except _RefError as exc:
+        at = _line_of(text.decode("utf-8", "replace"), exc.ref) if exc.what.endswith(")") else ""
+        raise SpecError(f"{path}{at}: at {_pointer(exc.where)}: {exc.what}") from None
     for route, item in resolved["paths"].items():
         for method, operation in item.items():
             if isinstance(operation, dict) and operation.get("operationId") == OPERATION_ID:
@@ -170,7 +214,7 @@ def _build(path: Path) -> ApiSpec:
             continue
         break
     else:
-        raise SpecError(f"{path} has no operation with operationId {OPERATION_ID!r}")
+        raise SpecError(f"{path}: no operation has the operationId {OPERATION_ID!r}")
     responses: dict[int, ResponseSpec] = {}
     for status_text, response in operation.get("responses", {}).items():
         media = response.get("content", {}).get("application/json", {})

@@ -182,3 +182,20 @@ def test_across_worker_processes_data_and_journal_are_shared(spec, server_name):
         assert _call(f"{server.base_url}/__mock/requests")[1] == {"requests": []}
         assert _call(server.base_url + spec.path_for(CANCELLED["id"]), token=token)[0] == spec.status_for_code("NOT_CONNECTED")
         assert [e["code"] for e in _call(f"{server.base_url}/__mock/requests")[1]["requests"]] == ["NOT_CONNECTED"]
+
+
+def test_the_bookings_are_listed_by_organization_with_a_limit(admin_app):
+    client = admin_app.test_client()
+    listed = client.get("/__mock/appointments")
+    assert listed.status_code == 200
+    body = listed.get_json()
+    assert body["count"] == body["total"] == len(body["appointments"]) > 0
+    assert KNOWN in {a["id"] for a in body["appointments"]}
+    keys = [(a["organization_id"], a["id"]) for a in body["appointments"]]
+    assert keys == sorted(keys)
+    client.post("/__mock/appointments", json=CANCELLED)
+    mine = client.get("/__mock/appointments?organization_id=org_brand_new").get_json()
+    assert mine["appointments"] == [CANCELLED] and mine["total"] == body["total"] + 1
+    assert client.get("/__mock/appointments?limit=2").get_json()["count"] == 2
+    bad = client.get("/__mock/appointments?limit=zero")
+    assert bad.status_code == 400 and bad.get_json()["code"] == "INVALID_REQUEST"

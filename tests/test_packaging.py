@@ -90,3 +90,22 @@ def test_the_readmes_ravan_mock_example_runs_with_the_installed_plugin(installed
     result = run(installed, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_client.py", cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "passed" in result.stdout
+
+
+def test_the_wheel_holds_only_the_products_packages_and_names_the_suites_dependencies_as_an_extra(tmp_path):
+    import zipfile
+    from email.parser import Parser
+
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+                           capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stderr[-3000:]
+    with zipfile.ZipFile(next(tmp_path.glob("*.whl"))) as wheel:
+        names = wheel.namelist()
+        metadata = Parser().parsestr(wheel.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode())
+    top_level = {name.split("/", 1)[0] for name in names if not name.split("/", 1)[0].endswith(".dist-info")}
+    assert top_level == {"mock_server", "contract_tests"}, top_level
+    requires = metadata.get_all("Requires-Dist")
+    core = [r for r in requires if "extra ==" not in r]
+    contract = [r for r in requires if 'extra == "contract"' in r]
+    assert not any(r.startswith(("schemathesis", "hypothesis", "pytest", "requests")) for r in core), core
+    assert {r.split(" ")[0].split("~")[0].split(";")[0] for r in contract} >= {"schemathesis", "hypothesis", "pytest", "requests"}

@@ -2,6 +2,7 @@
 
     GET    /__mock/requests[?limit=N]     the journal, oldest first
     DELETE /__mock/requests               empty it
+    GET    /__mock/appointments[?organization_id=ORG&limit=N]  the stored bookings (Appointments), by organization
     POST   /__mock/appointments           add or replace a booking (a JSON Appointment): 201 with it
     DELETE /__mock/appointments/{id}      remove one: 204, or 404
     POST   /__mock/reset                  the start-up dataset again, and an empty journal
@@ -28,6 +29,7 @@ from mock_server.spec import ApiSpec
 
 PREFIX = "/__mock/"
 MAX_BODY_BYTES = 64 * 1024
+LIST_LIMIT = 1000  # bookings one GET /__mock/appointments lists at most (a generated dataset may hold 50,000)
 
 
 class AdminError(Exception):
@@ -78,9 +80,11 @@ class AdminApi:
                 return 204, None
             raise _not_allowed(method, "GET, HEAD, DELETE")
         if path == "appointments":
+            if method in ("GET", "HEAD"):
+                return 200, self._list(environ.get("QUERY_STRING", ""))
             if method == "POST":
                 return 201, self._add(_read_json(environ))
-            raise _not_allowed(method, "POST")
+            raise _not_allowed(method, "GET, HEAD, POST")
         if path.startswith("appointments/") and "/" not in path[len("appointments/"):]:
             uid = path[len("appointments/"):]
             if method == "DELETE":
@@ -97,12 +101,20 @@ class AdminApi:
                 return 200, {"organizations": organizations, "bookings": bookings}
             raise _not_allowed(method, "POST")
         raise AdminError(404, f"No admin route {method} {PREFIX}{path[:100]}; routes: GET|DELETE {PREFIX}requests, "
-                              f"POST {PREFIX}appointments, DELETE {PREFIX}appointments/{{id}}, POST {PREFIX}reset")
+                              f"GET|POST {PREFIX}appointments, DELETE {PREFIX}appointments/{{id}}, POST {PREFIX}reset")
 
     def _journal(self) -> Journal:
         if self.journal is None:
             raise AdminError(404, "The request journal is off (--journal-size 0)")
         return self.journal
+
+    def _list(self, query: str) -> dict[str, Any]:
+        """The stored bookings as Appointments of the spec, at most `limit` (default and cap: LIST_LIMIT)."""
+        org_values = parse_qs(query).get("organization_id")
+        rows = self.store.bookings(org_values[0] if org_values else None, _limit(query, LIST_LIMIT))
+        organizations, total = self.store.counts()
+        appointments = [json.loads(body)["data"]["appointment"] for _org, _uid, body in rows]
+        return {"appointments": appointments, "count": len(appointments), "total": total}
 
     def _add(self, appointment: Any) -> dict[str, Any]:
         """Check an appointment against the spec's Appointment schema, then store it for its organization."""

@@ -153,6 +153,12 @@ class SharedStore:
             self._bookings[uid] = found
         return found  # type: ignore[return-value]
 
+    def bookings(self, org_id: str | None = None, limit: int = 1000) -> list[tuple[str, str, bytes]]:
+        """(organization, uid, serialized 200 body) of stored bookings, by organization then uid; org_id narrows them."""
+        where, args = ("WHERE org_id = ?", (org_id,)) if org_id is not None else ("", ())
+        rows = self._db().execute(f"SELECT org_id, uid, body FROM bookings {where} ORDER BY org_id, uid LIMIT ?", (*args, limit))
+        return [(row[0], row[1], bytes(row[2])) for row in rows]
+
     def counts(self) -> tuple[int, int]:
         """(organizations, bookings) stored now."""
         db = self._db()

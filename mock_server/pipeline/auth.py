@@ -15,7 +15,10 @@ from mock_server.envelope import ApiError
 ALGORITHM = "HS256"
 ORG_CLAIM = "org_id"
 _BEARER = re.compile(r"Bearer +(\S+) *", re.IGNORECASE)
-BEARER_CHALLENGE = 'Bearer realm="ravan", error="invalid_token"'
+# RFC 6750, section 3.1: a request with no credentials gets the bare challenge (no error code); one whose
+# token was refused gets error="invalid_token".
+BEARER_CHALLENGE = 'Bearer realm="ravan"'
+INVALID_TOKEN_CHALLENGE = 'Bearer realm="ravan", error="invalid_token"'
 
 
 @dataclass(frozen=True)
@@ -26,15 +29,16 @@ class Identity:
     org_id: str | None
 
 
-def unauthorized(message: str) -> ApiError:
-    """A 401 UNAUTHORIZED error with the bearer challenge header."""
-    return ApiError("UNAUTHORIZED", message, headers={"WWW-Authenticate": BEARER_CHALLENGE})
+def unauthorized(message: str, *, credentials_given: bool = True) -> ApiError:
+    """A 401 UNAUTHORIZED error with the bearer challenge (invalid_token only when credentials were given)."""
+    challenge = INVALID_TOKEN_CHALLENGE if credentials_given else BEARER_CHALLENGE
+    return ApiError("UNAUTHORIZED", message, headers={"WWW-Authenticate": challenge})
 
 
 def bearer_token(header: str | None) -> str:
     """The token from an `Authorization: Bearer <token>` header value, or a 401."""
     if header is None or not header.strip():
-        raise unauthorized("Missing bearer token in the Authorization header")
+        raise unauthorized("Missing bearer token in the Authorization header", credentials_given=False)
     match = _BEARER.fullmatch(header)
     if match is None:
         raise unauthorized("The Authorization header must be 'Bearer <token>'")
