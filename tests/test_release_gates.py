@@ -43,13 +43,31 @@ def test_the_workflow_names_only_targets_and_variables_that_exist():
     runs = " ".join(step.get("run", "") for step in steps)
     used_targets = set(re.findall(r"\bmake ([a-z-]+)", runs))
     assert used_targets and used_targets <= targets, used_targets - targets
-    env = next(step["env"] for step in steps if "make contract" in step.get("run", ""))
+    env = next(step["env"] for step in steps if "python -m contract_tests" in step.get("run", ""))
     contract_vars = {name for name in env if name.startswith("CONTRACT_")}
     assert "CONTRACT_BASE_URL" in contract_vars and "CONTRACT_TOKEN" in contract_vars
     assert contract_vars <= set(VARIABLES), contract_vars - set(VARIABLES)
     for name, value in env.items():
         secret = re.search(r"secrets\.(\w+)", str(value))
         assert secret is None or secret.group(1) == name, f"{name} reads secret {secret.group(1)}"
+
+
+def test_the_workflow_stops_on_unset_secrets_and_passes_the_verdicts_status_on():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    steps = workflow["jobs"]["contract"]["steps"]
+    names = [step.get("name", "") for step in steps]
+    check = steps[names.index("Check the staging secrets")]
+    assert names.index("Check the staging secrets") < names.index("Contract suite against staging")
+    for empty in ({"CONTRACT_BASE_URL": "", "CONTRACT_TOKEN": "t"}, {"CONTRACT_BASE_URL": "https://x", "CONTRACT_TOKEN": ""}):
+        summary = Path(os.devnull)
+        result = subprocess.run(["bash", "-c", check["run"]], env={**os.environ, **empty, "GITHUB_STEP_SUMMARY": str(summary)},
+                                capture_output=True, text=True, timeout=30)
+        assert result.returncode == 78 and "::error::" in result.stdout and "not set" in result.stdout
+    ok = subprocess.run(["bash", "-c", check["run"]], env={**os.environ, "CONTRACT_BASE_URL": "https://x", "CONTRACT_TOKEN": "t"},
+                        capture_output=True, text=True, timeout=30)
+    assert ok.returncode == 0
+    run = steps[names.index("Contract suite against staging")]["run"]
+    assert "exit $status" in run and "make contract" not in run  # make would turn every status into 2
 
 
 def test_the_workflow_uploads_the_reports_and_writes_the_summary():
