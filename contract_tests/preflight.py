@@ -27,7 +27,8 @@ from contract_tests.verdict import Inconclusive
 from mock_server.spec import ApiSpec
 
 PROBE_ID = "kko1gv8tFZe8JjpCpct5tG"  # a well-formed booking UID
-# A live run's size, measured: requests ≈ FIXED + PER_EXAMPLE × CONTRACT_MAX_EXAMPLES (README, "How long").
+# A live run's size, measured: requests ≈ FIXED + PER_EXAMPLE × CONTRACT_MAX_EXAMPLES (docs/contract-suite.md,
+# "How long a live run takes").
 FIXED_REQUESTS = 45
 PER_EXAMPLE_REQUESTS = 6
 TOKEN_MARGIN_SECONDS = 120

@@ -38,7 +38,7 @@ def default_workers() -> int:
 
     A mock usually shares its machine with the client that drives it (a test run, a load test): that client
     needs a core. On this project's 2-core machine one Granian worker served as many requests as two, at a
-    lower p99 and with 7 MB less memory, with wrk on the same machine (README, Performance).
+    lower p99 and with 7 MB less memory, with wrk on the same machine (docs/performance.md).
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(1, cores - 1)
@@ -69,8 +69,7 @@ class MockConfig:
     def worker_threads(self) -> int:
         """Threads per worker: as given; else 4 under gunicorn; under Granian 1, or 16 when answers are delayed.
 
-        Under Granian one thread per worker serves the most requests at the lowest latency here (README,
-        Performance), but a delayed answer (--latency) holds its thread for the delay: with latency on, 16.
+        Under Granian one thread per worker serves the most requests at the lowest latency here (docs/performance.md), but a delayed answer (--latency) holds its thread for the delay: with latency on, 16.
         """
         if self.threads:
             return self.threads

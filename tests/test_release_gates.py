@@ -248,3 +248,20 @@ def test_the_proxy_forwards_and_reports_conformance(caplog, fault, verdict):
 def test_the_proxy_reports_an_unreachable_upstream():
     response = Client(ValidatingProxy("http://127.0.0.1:9", timeout=2)).get(f"/api/v1/calcom/appointments/{KNOWN}")
     assert response.status_code == 502 and response.headers[CONFORMANCE_HEADER].startswith("fail")  # the proxy's own gateway answer
+
+
+# --- the README ---------------------------------------------------------------------------------------
+
+
+def test_the_readme_is_short_and_its_first_screen_answers_the_first_questions():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    lines = readme.splitlines()
+    assert len(lines) <= 300, len(lines)
+    first_screen = "\n".join(lines[:40])
+    for needed in ("make contract", "make test", "GREEN", "RED", "INCONCLUSIVE", "host only", "about a minute", "what to do"):
+        assert needed in first_screen, needed
+    for link in re.findall(r"\]\((docs/[\w.-]+\.md)\)", readme):
+        assert (ROOT / link).is_file(), link
+    for doc in (ROOT / "docs").glob("*.md"):
+        for link in re.findall(r"\]\(([\w.-]+\.md)\)", doc.read_text(encoding="utf-8")):
+            assert (doc.parent / link).is_file(), f"{doc.name} links to {link}"

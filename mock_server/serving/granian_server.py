@@ -1,7 +1,6 @@
 """Serve the mock under Granian (the default): a Rust HTTP server with a WSGI interface.
 
-Under the same load Granian serves the mock about ten times as fast as gunicorn here (README,
-Performance). The app is built once, before the workers are forked, so they share it. What Granian
+Under the same load Granian serves the mock about ten times as fast as gunicorn here (docs/performance.md). The app is built once, before the workers are forked, so they share it. What Granian
 does not do: a request its HTTP parser refuses (a broken request line, a control character in a header)
 gets Granian's own empty 400, not the JSON envelope; `--server gunicorn` keeps the envelope for those too.
 """
