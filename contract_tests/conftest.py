@@ -13,7 +13,7 @@ import pytest
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 
-from contract_tests.expectations import SCHEMATHESIS_TOML, expected_statuses
+from contract_tests.expectations import expected_statuses, render_toml
 from contract_tests.http import ContractSession
 from contract_tests.masking import mask_text
 from contract_tests.observed import documented_outcomes, unobserved
@@ -244,8 +244,8 @@ def schemathesis_config(settings: ContractSettings, target: Target) -> Schemathe
     }
     if not unsafe_probes_allowed:
         runtime["phases"] = {"coverage": {"unexpected-methods": []}}  # no PUT/POST/DELETE probes at a live server
-    with SCHEMATHESIS_TOML.open("rb") as handle:
-        shared = tomllib.load(handle)
+    # what schemathesis.toml says, rendered from the spec itself: an installed suite has no checkout to read it from
+    shared = tomllib.loads(render_toml(load_spec()))
     return SchemathesisConfig.from_dict(_merge(shared, runtime))
 
 

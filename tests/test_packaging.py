@@ -109,3 +109,14 @@ def test_the_wheel_holds_only_the_products_packages_and_names_the_suites_depende
     contract = [r for r in requires if 'extra == "contract"' in r]
     assert not any(r.startswith(("schemathesis", "hypothesis", "pytest", "requests")) for r in core), core
     assert {r.split(" ")[0].split("~")[0].split(";")[0] for r in contract} >= {"schemathesis", "hypothesis", "pytest", "requests"}
+
+
+def test_the_installed_contract_suite_runs_from_another_directory(installed, tmp_path):
+    reports = tmp_path / "reports"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONTRACT_", "MOCK_")) and k != "PYTHONPATH"}
+    result = subprocess.run([str(installed), "-m", "contract_tests", "--report-dir", str(reports)], cwd=tmp_path,
+                            env={**env, "CONTRACT_MAX_EXAMPLES": "5", "CONTRACT_SEED": "3"}, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert "GREEN: the embedded mock honours openapi.yaml" in result.stdout
+    assert (reports / "contract-report.md").read_text().startswith("# Contract report: GREEN")
+    assert str(ROOT) not in result.stdout  # the installed suite, not the checkout's
