@@ -15,6 +15,7 @@ import pytest
 from mock_server.config import DEV_JWT_SECRET
 from mock_server.serving.launcher import MockProcess
 from mock_server.tokens import mint_token
+from tests.local_http import closed_port
 from tests.spec_edits import drilled_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,20 +103,12 @@ def test_settings_errors_are_one_line(env, message):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def _closed_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.parametrize("token,says", [
     (mint_token(), "connection refused"),
     ("garbage", "CONTRACT_TOKEN is not a JWT"),
 ])
 def test_a_target_that_cannot_be_asked_is_one_clear_inconclusive_line_not_advice_to_edit_the_spec(token, says):
-    result = calibrate({"CONTRACT_BASE_URL": f"http://127.0.0.1:{_closed_port()}", "CONTRACT_TOKEN": token})
+    result = calibrate({"CONTRACT_BASE_URL": f"http://127.0.0.1:{closed_port()}", "CONTRACT_TOKEN": token})
     assert result.returncode == 75, result.stdout + result.stderr
     assert says in result.stderr and "Traceback" not in result.stderr + result.stdout
     assert "openapi.yaml" not in result.stdout and "responses" not in result.stderr

@@ -170,12 +170,9 @@ def test_retry_after_parsing_is_bounded(value, seconds):
 
 
 def test_a_closed_port_is_named_as_refused():
-    import socket
+    from tests.local_http import closed_port
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     http = session()
     with pytest.raises(TargetUnreachable, match="connection refused"):
-        http.get(f"http://127.0.0.1:{port}/x")
+        http.get(f"http://127.0.0.1:{closed_port()}/x")
     assert http.no_answer == {"connection refused": 1}

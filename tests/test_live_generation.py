@@ -11,9 +11,8 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -25,6 +24,7 @@ from contract_tests import strategies
 from contract_tests.reachable import header_value_reaches_app, path_segment_reaches_app, query_text_reaches_app
 from contract_tests.selftest import live_inputs
 from mock_server.serving.launcher import MockProcess
+from tests.local_http import serve
 from mock_server.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,13 +107,8 @@ def recorder() -> Iterator[str]:
     """A recording proxy in front of a mock; yields its base URL."""
     with MockProcess("--quiet", "--workers", "1") as mock:
         Recorder.upstream_port = mock.port
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-        httpd.daemon_threads = True
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        try:
-            yield f"http://127.0.0.1:{httpd.server_address[1]}"
-        finally:
-            httpd.shutdown()
+        with serve(Recorder) as url:
+            yield url
 
 
 def recorded_live_run(base_url: str, **extra: str) -> tuple[subprocess.CompletedProcess[str], list[dict[str, object]]]:

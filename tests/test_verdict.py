@@ -15,8 +15,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ import pytest
 from mock_server.config import DEV_JWT_SECRET
 from mock_server.serving.launcher import MockProcess
 from mock_server.tokens import mint_token
+from tests.local_http import closed_port, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWN = "kko1gv8tFZe8JjpCpct5tG"
@@ -62,24 +62,6 @@ def gate(env: dict[str, str], reports: Path, *args: str) -> Run:
     command = [sys.executable, "-m", "contract_tests", "--report-dir", str(reports), *args]
     result = subprocess.run(command, cwd=ROOT, env={**clean, **defaults, **env}, capture_output=True, text=True, timeout=600)
     return Run(result, reports)
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 class _Quiet(BaseHTTPRequestHandler):
@@ -164,7 +146,7 @@ def test_a_closed_port_is_inconclusive_in_a_few_lines_not_red(tmp_path):
 
 def test_a_base_url_with_the_api_path_says_to_give_the_host_only(tmp_path, mock):
     run = gate({"CONTRACT_BASE_URL": mock.base_url + "/api/v1", "CONTRACT_TOKEN": mint_token()}, tmp_path)
-    assert_one_clear_reason(run, INCONCLUSIVE, "was 404", f"CONTRACT_BASE_URL is the host only: it has the path /api/v1", f"use {mock.base_url}")
+    assert_one_clear_reason(run, INCONCLUSIVE, "was 404", "CONTRACT_BASE_URL is the host only: it has the path /api/v1", f"use {mock.base_url}")
     assert "signature_is_verified" not in run.output and "alg_none_is_refused" not in run.output
 
 
