@@ -34,6 +34,7 @@ from bench.datasets import FIRST_UID, write_fixtures
 from bench.procinfo import tree_pss_bytes, tree_rss_bytes
 from mock_server.config import MockConfig
 from mock_server.serving.launcher import MockProcess, PrismProcess, ServerProcess
+from mock_server.data import GET_APPOINTMENT
 from mock_server.spec import load_spec
 from mock_server.tokens import mint_token
 
@@ -331,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--seconds and --scale-seconds must be at least 1 (wrk's shortest run)")
     wrk = find_wrk()
     version = subprocess.run([wrk, "--version"], capture_output=True, text=True).stdout.splitlines()[0:1] or ["wrk"]
-    spec = load_spec()
+    spec = load_spec().operation(GET_APPOINTMENT)
     path = spec.path_for("kko1gv8tFZe8JjpCpct5tG")
     token = mint_token(expires_in=24 * 3600)
     before_tree = tempfile.TemporaryDirectory(prefix="bench-before-")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from bench.procinfo import tree_rss_bytes
 from mock_server.serving.launcher import MockProcess
+from mock_server.data import GET_APPOINTMENT
 from mock_server.spec import load_spec
 from mock_server.tokens import mint_token
 
@@ -43,7 +44,7 @@ class Probe:
 
 def probes() -> list[Probe]:
     """The request mix, with expectations from the spec."""
-    spec = load_spec()
+    spec = load_spec().operation(GET_APPOINTMENT)
     good, harbor = mint_token(expires_in=7200), mint_token("org_harbor_physio", expires_in=7200)
     return [
         Probe(spec.path_for("kko1gv8tFZe8JjpCpct5tG"), good, 200, None),

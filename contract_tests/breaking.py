@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from mock_server.spec import ApiSpec, load_spec, read_yaml
+from mock_server.spec import ApiSpec, Operation, load_spec, read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 OPENAPI_DIFF = ROOT / "node_modules" / ".bin" / "openapi-diff"
@@ -38,7 +38,26 @@ class Change:
         return f"{'BREAKING' if self.breaking else 'ok      '}  {self.rule}: {self.where}{f' ({self.detail})' if self.detail else ''}"
 
 
-def pairing_changes(old: ApiSpec, new: ApiSpec) -> list[Change]:
+def operation_changes(old: ApiSpec, new: ApiSpec) -> list[Change]:
+    """Per operation: removed ones break clients, added ones do not; then each kept one's responses and inputs."""
+    changes = []
+    for operation_id, before in old.operations.items():
+        after = new.operations.get(operation_id)
+        if after is None:
+            changes.append(Change(True, "operation.removed", f"{operation_id} ({before.method} {before.path})"))
+            continue
+        if (before.method, before.path) != (after.method, after.path):
+            changes.append(Change(True, "operation.moved", operation_id, f"{before.method} {before.path} -> {after.method} {after.path}"))
+        prefix = f"{operation_id}: " if len(old.operations) > 1 or len(new.operations) > 1 else ""
+        for change in pairing_changes(before, after) + parameter_changes(before, after):
+            changes.append(Change(change.breaking, change.rule, prefix + change.where, change.detail))
+    for operation_id, after in new.operations.items():
+        if operation_id not in old.operations:
+            changes.append(Change(False, "operation.added", f"{operation_id} ({after.method} {after.path})"))
+    return changes
+
+
+def pairing_changes(old: Operation, new: Operation) -> list[Change]:
     """Removed responses, removed codes and codes that moved to another status; added ones are fine."""
     changes = []
     for status in old.statuses:
@@ -58,18 +77,20 @@ def pairing_changes(old: ApiSpec, new: ApiSpec) -> list[Change]:
     return changes
 
 
-def parameter_changes(old: ApiSpec, new: ApiSpec) -> list[Change]:
+def parameter_changes(old: Operation, new: Operation) -> list[Change]:
     """New required inputs and stricter parameter schemas break clients; optional additions do not."""
     changes = []
-    for key, param in new.parameters.items():
+    old_parameters = {(p.name, p.location): p for p in old.parameters}
+    new_parameters = {(p.name, p.location): p for p in new.parameters}
+    for key, param in new_parameters.items():
         where = f"{key[1]} parameter {key[0]}"
-        before = old.parameters.get(key)
+        before = old_parameters.get(key)
         if before is None:
-            changes.append(Change(bool(param.get("required")), "parameter.added", where, "required" if param.get("required") else "optional"))
+            changes.append(Change(param.required, "parameter.added", where, "required" if param.required else "optional"))
             continue
-        if param.get("required") and not before.get("required"):
+        if param.required and not before.required:
             changes.append(Change(True, "parameter.became-required", where))
-        was, now = before.get("schema", {}), param.get("schema", {})
+        was, now = before.schema, param.schema
         if was.get("type") != now.get("type"):
             changes.append(Change(True, "parameter.type-changed", where, f"{was.get('type')} -> {now.get('type')}"))
         if was.get("pattern") != now.get("pattern"):
@@ -78,8 +99,8 @@ def parameter_changes(old: ApiSpec, new: ApiSpec) -> list[Change]:
             changes.append(Change(True, "parameter.length-narrowed", where))
         if set(now.get("enum", [])) < set(was.get("enum", [])) or ("enum" in now and "enum" not in was):
             changes.append(Change(True, "parameter.enum-narrowed", where))
-    for key in old.parameters:
-        if key not in new.parameters:
+    for key in old_parameters:
+        if key not in new_parameters:
             changes.append(Change(key[1] == "path", "parameter.removed", f"{key[1]} parameter {key[0]}"))
     return changes
 
@@ -124,7 +145,7 @@ def spec_at(ref: str, workdir: Path) -> Path:
 def compare(old_path: Path, new_path: Path) -> list[Change]:
     """Every change between two spec files, breaking ones first."""
     old, new = load_spec(old_path), load_spec(new_path)
-    changes = openapi_diff_changes(old_path, new_path) + pairing_changes(old, new) + parameter_changes(old, new)
+    changes = openapi_diff_changes(old_path, new_path) + operation_changes(old, new)
     return sorted(changes, key=lambda c: not c.breaking)
 
 

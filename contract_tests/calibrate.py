@@ -26,6 +26,7 @@ from contract_tests.rules import Exchange, violations
 from contract_tests.settings import ContractSettings, SettingsError
 from contract_tests.target import UNKNOWN_ORG, Target, live_target
 from contract_tests.verdict import Inconclusive, Verdict
+from mock_server.data import GET_APPOINTMENT
 from mock_server.spec import ApiSpec, SpecError, load_spec
 
 MAX_REQUESTS = 30
@@ -44,7 +45,7 @@ class Situation:
 
     def expected(self, spec: ApiSpec) -> tuple[int, str | None]:
         """The (status, code) openapi.yaml documents for this situation."""
-        return (200, None) if self.code is None else spec.outcome(self.code)
+        return (200, None) if self.code is None else spec.operation(GET_APPOINTMENT).outcome(self.code)
 
 
 def _expired(target: Target) -> str | None:
@@ -103,7 +104,8 @@ class Finding:
 
 
 def _where_status(spec: ApiSpec, status: int) -> str:
-    return f"paths.'{spec.route}'.{spec.method.lower()}.responses.'{status}'"
+    operation = spec.operation(GET_APPOINTMENT)
+    return f"paths.'{operation.path}'.{operation.method.lower()}.responses.'{status}'"
 
 
 def _schema_of_code(spec: ApiSpec, code: str) -> str:
@@ -131,11 +133,12 @@ def advise(spec: ApiSpec, situation: Situation, status: int, code: str | None, c
             f"the server answers {code} with {status}, openapi.yaml with {expected_status}: move {code} to a {status} response "
             f"({_where_status(spec, expected_status)} -> '{status}', and the code enum in {_schema_of_code(spec, code)})"
         )
-    if code is not None and code in spec.error_codes and status >= 300:
+    operation = spec.operation(GET_APPOINTMENT)
+    if code is not None and code in operation.error_codes and status >= 300:
         return (
             f"the server answers {status} {code} here, openapi.yaml says {expected_status} {expected_code}: "
             f"if that is the intended behaviour, change the description of {situation.name} in {_where_status(spec, expected_status)}"
-            + (f" and pair {code} with {status} ({_schema_of_code(spec, code)})" if spec.status_for_code(code) != status else "")
+            + (f" and pair {code} with {status} ({_schema_of_code(spec, code)})" if operation.status_for_code(code) != status else "")
         )
     if status == 200 and expected_code == "INVALID_REQUEST":
         return f"the server accepts this input: widen the parameter's schema in {_where_status(spec, 200).rsplit('.responses', 1)[0]}.parameters"
@@ -154,7 +157,7 @@ def calibrate(target: Target, spec: ApiSpec, session: ContractSession) -> list[F
         if session.requests_sent >= MAX_REQUESTS:
             break
         appointment_id, token, query = planned
-        url = target.base_url + spec.route_prefix() + quote(appointment_id, safe="")
+        url = target.base_url + spec.operation(GET_APPOINTMENT).path_for(quote(appointment_id, safe=""))
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         response = session.get(url, headers=headers, params=query)
         exchange = Exchange.from_response(response)
@@ -201,14 +204,14 @@ def render(findings: list[Finding], target: Target, spec: ApiSpec) -> str:
 
 
 @contextmanager
-def _target(settings: ContractSettings) -> Iterator[Target]:
+def _target(settings: ContractSettings, spec: ApiSpec) -> Iterator[Target]:
     if settings.live:
         yield live_target(settings)
         return
     from contract_tests.target import embedded_target
     from mock_server.serving.launcher import MockProcess
 
-    with MockProcess("--quiet", "--workers", "1", *settings.mock_args) as server:
+    with MockProcess("--quiet", "--workers", "1", "--spec", str(spec.path), *settings.mock_args) as server:
         yield embedded_target(server.base_url, frozenset())
 
 
@@ -225,11 +228,12 @@ def main(argv: list[str] | None = None) -> int:
         if problem is not None:
             raise SettingsError(problem.replace("make contract", "make calibrate"))
         settings = ContractSettings.from_env(os.environ, base_url=args.base_url)
-        spec = load_spec()
+        spec = load_spec(settings.spec)
+        spec.operation(GET_APPOINTMENT)  # calibration asks about Get Appointment's inferred decisions
     except (SettingsError, SpecError) as exc:
         print(f"calibrate: INCONCLUSIVE: configuration error: {mask_text(str(exc))}", file=sys.stderr)
         return Verdict.CONFIGURATION_ERROR.exit_status
-    with _target(settings) as target, ContractSession(
+    with _target(settings, spec) as target, ContractSession(
         rate_limit=settings.rate_limit, timeout=settings.timeout, allow_unsafe=False, live=True
     ) as session:
         problem_found: Inconclusive | None = check_tokens(settings) if settings.live else None

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from contract_tests.rules import SPEC, ContractViolation, Exchange, check_all
+from contract_tests.rules import ContractViolation, Exchange, check_all
+from mock_server.spec import Operation
 from contract_tests.http import ContractSession
 from contract_tests.masking import curl_command, mask_text, register_secret
 from contract_tests.target import Target
@@ -14,11 +15,12 @@ NO_TOKEN = object()
 
 
 class ApiClient:
-    """Sends GET requests for an appointment ID and checks every answer against all the rules."""
+    """Sends GET requests for an appointment ID (Get Appointment) and checks every answer against all the rules."""
 
-    def __init__(self, target: Target, session: ContractSession):
+    def __init__(self, target: Target, session: ContractSession, operation: Operation):
         self.target = target
         self.session = session
+        self.operation = operation
 
     def get(
         self,
@@ -30,7 +32,7 @@ class ApiClient:
         headers: dict[str, str] | None = None,
     ) -> Exchange:
         """GET the appointment; token=None uses the target's main token, NO_TOKEN sends none."""
-        url = self.target.base_url + SPEC.route_prefix() + quote(appointment_id, safe="")
+        url = self.target.base_url + self.operation.path_for(quote(appointment_id, safe=""))
         all_headers = dict(headers or {})
         if authorization is not None:
             all_headers["Authorization"] = authorization
@@ -50,7 +52,7 @@ class ApiClient:
 
     def expect(self, exchange: Exchange, rule: str, *, code: str | None = None, status: int | None = None) -> dict[str, Any]:
         """Assert the documented outcome (status from the spec's pairing of code); the failure names the rule."""
-        expected_status = status if status is not None else SPEC.status_for_code(code) if code else 200
+        expected_status = status if status is not None else self.operation.status_for_code(code) if code else 200
         body = exchange.json if isinstance(exchange.json, dict) else {}
         actual = (exchange.status, body.get("code"))
         if actual != (expected_status, code):

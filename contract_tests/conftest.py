@@ -16,14 +16,16 @@ from schemathesis.config import SchemathesisConfig
 from contract_tests.expectations import expected_statuses, render_toml
 from contract_tests.http import ContractSession
 from contract_tests.masking import mask_text
-from contract_tests.observed import documented_outcomes, unobserved
+from contract_tests.observed import summary_lines
 from contract_tests.preflight import check_target, check_tokens
 from contract_tests.reachable import case_reaches_app
+from contract_tests.rules import use_spec
 from contract_tests.report import render, write_report, write_stopped_reports
 from contract_tests.settings import VARIABLES, ContractSettings, SettingsError, activate
 from contract_tests.target import Target, embedded_target, live_target
+from mock_server.data import GET_APPOINTMENT
 from contract_tests.verdict import INCONCLUSIVE_PREFIX, Inconclusive, RunRecord, Verdict, result_of
-from mock_server.spec import ApiSpec, SpecError, load_spec, spec_path
+from mock_server.spec import ApiSpec, SpecError, load_spec
 
 _SETTINGS_KEY = pytest.StashKey[ContractSettings]()
 _RECORD_KEY = pytest.StashKey[RunRecord]()
@@ -82,10 +84,11 @@ def pytest_configure(config: pytest.Config) -> None:
         _stop_on_configuration_error(config, str(exc))
         return
     try:
-        spec = load_spec()
+        spec = load_spec(settings.spec)
     except SpecError as exc:
         _stop_on_configuration_error(config, str(exc))
         return
+    use_spec(spec)
     config.stash[_SETTINGS_KEY] = settings
     config.stash[_SPEC_KEY] = spec
     config.stash[_RECORD_KEY] = RunRecord()
@@ -158,11 +161,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         counts = ", ".join(f"{status}: {n}" for status, n in sorted(record.statuses.items()))
         unanswered = f"; {record.unanswered} without an answer" if record.unanswered else ""
         write(f"  {record.sent} requests sent (by status: {counts or 'none'}{unanswered})")
-        missing = unobserved(spec, record.outcomes)
-        if missing and verdict is not Verdict.INCONCLUSIVE:
-            write(f"  not observed in this run ({len(missing)} of {len(documented_outcomes(spec))} documented outcomes), so not checked:")
-            for documented in missing:
-                write(f"    {documented.label}: {documented.how_to_observe(settings)}")
+        if verdict is not Verdict.INCONCLUSIVE or not record.preflight:
+            for line in summary_lines(spec, record.outcomes, settings):
+                write(line)
     write(f"  exit status {verdict.exit_status} ({verdict.name}); report: {config.getoption('--contract-report') or '(none asked for)'}")
 
 
@@ -194,10 +195,12 @@ def target(request: pytest.FixtureRequest, contract_settings: ContractSettings, 
     from mock_server.config import DEFAULT_FIXTURES
     from mock_server.serving.launcher import MockProcess
 
-    known = frozenset(uid for org in load_dataset(DEFAULT_FIXTURES, spec).organizations.values() for uid in org.bookings)
+    known: frozenset[str] = frozenset()
+    if GET_APPOINTMENT in spec.operations:
+        known = frozenset(uid for org in load_dataset(DEFAULT_FIXTURES, spec).organizations.values() for uid in org.bookings)
     # gunicorn: its HTTP layer answers even the requests it refuses itself with the envelope, so the suite
     # can generate everything here (Granian's refuses those with an empty 400, as any other stack would).
-    mock = MockProcess("--quiet", "--server", "gunicorn", *contract_settings.mock_args)
+    mock = MockProcess("--quiet", "--server", "gunicorn", "--spec", str(spec.path), *contract_settings.mock_args)
     try:
         mock.start()
     except RuntimeError as exc:
@@ -231,11 +234,11 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def schemathesis_config(settings: ContractSettings, target: Target) -> SchemathesisConfig:
+def schemathesis_config(settings: ContractSettings, target: Target, spec: ApiSpec) -> SchemathesisConfig:
     """schemathesis.toml, the expectations the spec implies, and the run's target, token, seed and safety."""
     unsafe_probes_allowed = not target.live or settings.allow_unsafe
     runtime: dict[str, Any] = {
-        "checks": expected_statuses(load_spec()),  # the spec checked by pytest_configure
+        "checks": expected_statuses(spec),
         "seed": settings.seed,
         "base-url": target.base_url,
         "request-timeout": settings.timeout,
@@ -245,14 +248,15 @@ def schemathesis_config(settings: ContractSettings, target: Target) -> Schemathe
     if not unsafe_probes_allowed:
         runtime["phases"] = {"coverage": {"unexpected-methods": []}}  # no PUT/POST/DELETE probes at a live server
     # what schemathesis.toml says, rendered from the spec itself: an installed suite has no checkout to read it from
-    shared = tomllib.loads(render_toml(load_spec()))
+    shared = tomllib.loads(render_toml(spec))
     return SchemathesisConfig.from_dict(_merge(shared, runtime))
 
 
 @pytest.fixture(scope="session")
-def api_schema(contract_settings: ContractSettings, target: Target) -> Any:
-    """openapi.yaml loaded by schemathesis, aimed at the target (live: only requests that reach the API)."""
-    schema = schemathesis.openapi.from_path(spec_path(), config=schemathesis_config(contract_settings, target))
+def api_schema(request: pytest.FixtureRequest, contract_settings: ContractSettings, target: Target) -> Any:
+    """The spec loaded by schemathesis, every operation, aimed at the target (live: only requests that reach the API)."""
+    spec = request.config.stash[_SPEC_KEY]
+    schema = schemathesis.openapi.from_path(spec.path, config=schemathesis_config(contract_settings, target, spec))
     if contract_settings.sends_only_what_reaches_the_app:
 
         def filter_case(context: Any, case: Any) -> bool:

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import requests
@@ -85,7 +86,7 @@ class ContractSession(requests.Session):
         self.unavailable: str | None = None
         self.no_answer: dict[str, int] = {}  # why requests got no answer: how many
         self.statuses: dict[int, int] = {}
-        self.outcomes: dict[tuple[int, str | None], int] = {}  # (status, error code or None): answers
+        self.outcomes: dict[tuple[str | None, int, str | None], int] = {}  # (operationId, status, error code): answers
         self.trust_env = False  # no proxies or netrc credentials picked up from the environment
         self.mount("http://", HTTPAdapter(max_retries=0))
         self.mount("https://", HTTPAdapter(max_retries=0))
@@ -141,7 +142,11 @@ class ContractSession(requests.Session):
                 code = body.get("code") if isinstance(body, dict) and isinstance(body.get("code"), str) else None
             except ValueError:
                 pass
-        self.outcomes[(status, code)] = self.outcomes.get((status, code), 0) + 1
+        from contract_tests.rules import operation_for  # the spec's routing table: which operation was asked
+
+        operation = operation_for(response.request.method or "GET", unquote(urlsplit(response.request.url or "").path))
+        key = (operation.operation_id if operation is not None else None, status, code)
+        self.outcomes[key] = self.outcomes.get(key, 0) + 1
 
     @property
     def unanswered(self) -> int:

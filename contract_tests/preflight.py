@@ -24,7 +24,8 @@ from contract_tests.masking import mask_text
 from contract_tests.settings import ContractSettings
 from contract_tests.target import Target
 from contract_tests.verdict import Inconclusive
-from mock_server.spec import ApiSpec
+from mock_server.data import GET_APPOINTMENT
+from mock_server.spec import ApiSpec, Operation
 
 PROBE_ID = "kko1gv8tFZe8JjpCpct5tG"  # a well-formed booking UID
 # A live run's size, measured: requests ≈ FIXED + PER_EXAMPLE × CONTRACT_MAX_EXAMPLES (docs/contract-suite.md,
@@ -130,9 +131,26 @@ def _url_fix(base_url: str, route: str) -> str:
             "and that it reaches the API, not a web site or a gateway in front of it")
 
 
+def probe(spec: ApiSpec, target: Target) -> tuple[Operation, str] | None:
+    """The operation and path the preflight asks: Get Appointment, else the first secured GET it can fill in."""
+    if GET_APPOINTMENT in spec.operations:
+        operation = spec.operation(GET_APPOINTMENT)
+        return operation, operation.path_for(quote(target.appointment_id or PROBE_ID, safe=""))
+    candidates = sorted((op for op in spec.operations.values() if op.method == "GET"), key=lambda op: not op.secured)
+    for operation in candidates:
+        values = {p.name: p.sample() for p in operation.parameters if p.location == "path"}
+        if all(value is not None for value in values.values()):
+            return operation, operation.path_for(**{k: quote(str(v), safe="") for k, v in values.items()})
+    return None
+
+
 def check_target(target: Target, spec: ApiSpec, session: ContractSession) -> Inconclusive | None:
-    """At most three GETs: the target answers at the documented path, is the API, and accepts the token."""
-    url = target.base_url + spec.path_for(quote(target.appointment_id or PROBE_ID, safe=""))
+    """At most three GETs: the target answers at a documented path, is the API, and accepts the token."""
+    probed = probe(spec, target)
+    if probed is None:
+        return None  # no GET operation to ask without guessing: the run itself will tell
+    operation, path = probed
+    url = target.base_url + path
     try:
         anonymous = _answer(session, url, None)
         with_token = _answer(session, url, target.token)
@@ -145,24 +163,24 @@ def check_target(target: Target, spec: ApiSpec, session: ContractSession) -> Inc
     statuses = [a.status_code for a in answers]
     if all(status == 404 for status in statuses):
         return Inconclusive(
-            f"every answer at {spec.path_for('...')} was 404 ({_said(anonymous)}; with the token: {_said(with_token)})",
-            _url_fix(target.base_url, spec.route),
+            f"every answer at {operation.route_prefix()}... was 404 ({_said(anonymous)}; with the token: {_said(with_token)})",
+            _url_fix(target.base_url, operation.path),
         )
     api_like = any(_envelope(a) is not None for a in answers) or any(s >= 500 for s in statuses) or statuses[0] != statuses[1]
     if not api_like:
         return Inconclusive(
-            f"no answer at {spec.path_for('...')} was the API's JSON envelope, and the answer was the same with and "
+            f"no answer at {operation.route_prefix()}... was the API's JSON envelope, and the answer was the same with and "
             f"without a token ({_said(anonymous)})",
-            _url_fix(target.base_url, spec.route),
+            _url_fix(target.base_url, operation.path),
         )
-    unauthorized = spec.status_for_code("UNAUTHORIZED")
+    unauthorized = 401
     if with_token.status_code == unauthorized:
         return Inconclusive(
             f"the target refused CONTRACT_TOKEN ({_said(with_token)})",
             "give CONTRACT_TOKEN a current token that this target accepts, of an organization with Cal.com connected",
         )
     body = _envelope(with_token) or {}
-    if (with_token.status_code, body.get("code")) == spec.outcome("NOT_CONNECTED"):
+    if "NOT_CONNECTED" in operation.error_codes and (with_token.status_code, body.get("code")) == operation.outcome("NOT_CONNECTED"):
         return Inconclusive(
             f"CONTRACT_TOKEN's organization ({target.token_org() or 'from the org_id query'}) has no Cal.com account "
             f"connected ({_said(with_token)}), so every lookup would stop there and nothing else could be checked",

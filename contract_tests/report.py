@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from contract_tests.masking import mask_text
-from contract_tests.observed import documented_outcomes, unobserved
+from contract_tests.observed import per_operation
 from contract_tests.rules import ALL_RULES
 from contract_tests.settings import ContractSettings
 from contract_tests.verdict import RunRecord, Verdict
@@ -78,18 +78,12 @@ def render(record: RunRecord, settings: ContractSettings | None, spec: ApiSpec |
         lines.append(f"| `{rule.__name__}` | {state} |")
     for name, count in sorted(broken.items()):
         lines.append(f"| `{name}` | **broken** in {count} test(s) |")
-    missing = unobserved(spec, record.outcomes)
-    lines += ["", "## Documented outcomes not observed", ""]
-    if missing:
-        lines += [
-            f"The run never saw these {len(missing)} of {len(documented_outcomes(spec))} documented answers, so it did not check them:",
-            "",
-            "| outcome | to observe it |",
-            "|---|---|",
-        ]
-        lines += [f"| {o.label} | {o.how_to_observe(settings)} |" for o in missing]
-    else:
-        lines.append(f"None: the run observed all {len(documented_outcomes(spec))} documented outcomes.")
+    lines += ["", "## Operations", "", "| operation | method | path | answers | by status | documented outcomes not observed |", "|---|---|---|---|---|---|"]
+    for label, answers, statuses, missing in per_operation(spec, record.outcomes):
+        operation = spec.operation(label.split(" ", 1)[0])
+        by_status = ", ".join(f"{status}: {n}" for status, n in statuses.items()) or "none"
+        not_seen = "<br>".join(f"{o.label}: {o.how_to_observe(settings)}" for o in missing) or "none"
+        lines.append(f"| `{operation.operation_id}` | {operation.method} | `{operation.path}` | {answers} | {by_status} | {not_seen} |")
     lines += ["", "## Tests", "", "| test | result | time |", "|---|---|---|"]
     for r in results:
         note = "**FAILED**" if r.outcome == "failed" else (f"skipped: {r.reason}" if r.outcome == "skipped" else r.outcome)

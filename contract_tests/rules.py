@@ -1,9 +1,12 @@
 """The contract rules, one small function each, named for the rule it enforces.
 
-Each rule takes an Exchange (one request and its answer) and raises ContractViolation with a message
-that starts with the rule's name. The rules in SCHEMATHESIS_RULES are also registered as schemathesis
-checks (contract_tests/checks.py), so they run on every generated case too; the property tests and the
-validating proxy run ALL_RULES on every answer. Nothing here imports schemathesis.
+Each rule takes an Exchange (one request, its answer, and the operation the spec routes it to) and raises
+ContractViolation, which carries the rule's name (`.rule`) and a message that starts with it. A rule is
+registered with what it applies to: every answer of the API, or the answers of one operation (its domain
+rules: Get Appointment's echoes, time order, tenancy and identity), so that it never fires on an operation
+it does not understand. Adding a rule for a new operation is one small function with `@rule(operation=ID)`.
+The rules in SCHEMATHESIS_RULES are also registered as schemathesis checks (contract_tests/checks.py); the
+property tests and the validating proxy run every rule that applies to each answer.
 """
 
 from __future__ import annotations
@@ -18,9 +21,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from contract_tests.masking import mask_text
 from contract_tests.tokens import claims_of
 from contract_tests.schemas import openapi_validator
-from mock_server.spec import ApiSpec, SpecError, load_spec
+from mock_server.data import GET_APPOINTMENT
+from mock_server.routing import Match, Routes
+from mock_server.spec import ApiSpec, Operation, SpecError, load_spec
 
 _LOADED: list[ApiSpec] = []
+_ROUTES: list[Routes] = []
 
 
 def _spec() -> ApiSpec:
@@ -28,6 +34,21 @@ def _spec() -> ApiSpec:
     if not _LOADED:
         _LOADED.append(load_spec())
     return _LOADED[0]
+
+
+def use_spec(spec: ApiSpec) -> None:
+    """Judge by this spec from now on (the run's CONTRACT_SPEC; by default the repository's openapi.yaml)."""
+    _LOADED[:] = [spec]
+    _ROUTES.clear()
+    _VALIDATORS.clear()
+
+
+def operation_for(method: str, path: str) -> Operation | None:
+    """The operation the spec routes a request to (None: no documented path and method)."""
+    if not _ROUTES:
+        _ROUTES.append(Routes(_spec().operations.values()))
+    found = _ROUTES[0].match(method.upper(), path)
+    return found.operation if isinstance(found, Match) else None
 
 
 def __getattr__(name: str) -> ApiSpec:
@@ -50,7 +71,11 @@ HTML_MARKERS = ("<!doctype html", "<html", "<body", "<head>", "<title>")
 
 
 class ContractViolation(AssertionError):
-    """A response broke a rule of the contract."""
+    """A response broke a rule of the contract: `rule` names it, the message says what broke."""
+
+    def __init__(self, message: str, rule: str = ""):
+        super().__init__(message)
+        self.rule = rule or (message[1:message.index("]")] if message.startswith("[") and "]" in message else "")
 
 
 @dataclass
@@ -65,6 +90,8 @@ class Exchange:
     body: bytes
     _parsed: Any = field(default=None, init=False, repr=False)
     _parsed_done: bool = field(default=False, init=False, repr=False)
+    _operation: Operation | None = field(default=None, init=False, repr=False)
+    _operation_done: bool = field(default=False, init=False, repr=False)
 
     @classmethod
     def from_response(cls, response: Any) -> "Exchange":
@@ -108,10 +135,25 @@ class Exchange:
         return parts[1].strip() if len(parts) == 2 and parts[0].lower() == "bearer" else None
 
     @property
+    def operation(self) -> Operation | None:
+        """The documented operation the request was for (None: a path or method the spec does not describe)."""
+        if not self._operation_done:
+            self._operation_done = True
+            self._operation = operation_for(self.method, self.path)
+        return self._operation
+
+    @property
     def is_operation(self) -> bool:
-        """True when the request was the documented method on the documented route."""
-        prefix = _spec().route_prefix()
-        return self.method.upper() == _spec().method and self.path.startswith(prefix)
+        """True when the request was a documented method on a documented path."""
+        return self.operation is not None
+
+    def path_param(self, name: str) -> str | None:
+        """A path parameter's value as the request sent it (URL-decoded)."""
+        operation = self.operation
+        if operation is None:
+            return None
+        found = Routes([operation]).match(self.method.upper(), self.path)
+        return found.path_params.get(name) if isinstance(found, Match) else None
 
     def describe(self) -> str:
         """The request and answer in one line, tokens masked."""
@@ -121,21 +163,32 @@ class Exchange:
 Rule = Callable[[Exchange], None]
 SCHEMATHESIS_RULES: list[Rule] = []
 PROPERTY_ONLY_RULES: list[Rule] = []
+RULE_OPERATION: dict[str, str] = {}  # rule name -> the operationId it is about (rules not in it: every answer)
 
 
-def rule(*, schemathesis_check: bool = True) -> Callable[[Rule], Rule]:
-    """Register a rule: for the property tests always, and as a schemathesis check unless told not to."""
+def rule(*, schemathesis_check: bool = True, operation: str | None = None) -> Callable[[Rule], Rule]:
+    """Register a rule: for the property tests always, as a schemathesis check unless told not to, and for the
+    answers of one operation only when `operation` names it."""
 
     def register(func: Rule) -> Rule:
         (SCHEMATHESIS_RULES if schemathesis_check else PROPERTY_ONLY_RULES).append(func)
+        if operation is not None:
+            RULE_OPERATION[func.__name__] = operation
         return func
 
     return register
 
 
+def applies(func: Rule, exchange: Exchange) -> bool:
+    """True when the rule is about every answer, or about the operation this answer belongs to."""
+    about = RULE_OPERATION.get(func.__name__)
+    return about is None or (exchange.operation is not None and exchange.operation.operation_id == about)
+
+
 def violation(func: Rule, exchange: Exchange, what: str) -> ContractViolation:
-    """The failure of a rule, with its name first so a report names the rule."""
-    return ContractViolation(mask_text(f"[{func.__name__}] {what}\n  {exchange.describe()}"))
+    """The failure of a rule: its name as an attribute, and first in the message so a report names it."""
+    where = f" ({exchange.operation.operation_id})" if exchange.operation is not None else ""
+    return ContractViolation(mask_text(f"[{func.__name__}] {what}{where}\n  {exchange.describe()}"), rule=func.__name__)
 
 
 def _appointment(exchange: Exchange) -> dict[str, Any] | None:
@@ -149,12 +202,13 @@ def _appointment(exchange: Exchange) -> dict[str, Any] | None:
 
 @rule(schemathesis_check=False)
 def status_is_documented(exchange: Exchange) -> None:
-    """The documented operation answers only with documented statuses."""
-    if exchange.is_operation and exchange.status not in _spec().responses:
+    """A documented operation answers only with documented statuses."""
+    operation = exchange.operation
+    if operation is not None and exchange.status not in operation.responses:
         raise violation(
             status_is_documented,
             exchange,
-            f"status {exchange.status} is not documented for {_spec().method} {_spec().route}; documented: {_spec().statuses}",
+            f"status {exchange.status} is not documented for {operation.method} {operation.path}; documented: {operation.statuses}",
         )
 
 
@@ -168,27 +222,29 @@ def content_type_is_json(exchange: Exchange) -> None:
 
 @rule(schemathesis_check=False)
 def body_matches_response_schema(exchange: Exchange) -> None:
-    """The body validates against the schema the spec gives for its status."""
-    response = _spec().responses.get(exchange.status)
-    if response is None or not exchange.is_operation:
+    """The body validates against the schema the spec gives its operation for its status."""
+    operation = exchange.operation
+    response = operation.responses.get(exchange.status) if operation is not None else None
+    if response is None or operation is None:
         return
     if exchange.json is None and exchange.method.upper() != "HEAD":
         raise violation(body_matches_response_schema, exchange, "the body is not JSON")
     if exchange.method.upper() == "HEAD":
         return
-    errors = sorted(_validator(exchange.status).iter_errors(exchange.json), key=lambda e: list(map(str, e.absolute_path)))
+    errors = sorted(_validator(operation, exchange.status).iter_errors(exchange.json), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         where = ".".join(map(str, errors[0].absolute_path)) or "(body)"
         raise violation(body_matches_response_schema, exchange, f"{where}: {errors[0].message}")
 
 
-_VALIDATORS: dict[int, Any] = {}
+_VALIDATORS: dict[tuple[str, int], Any] = {}
 
 
-def _validator(status: int) -> Any:
-    if status not in _VALIDATORS:
-        _VALIDATORS[status] = openapi_validator(_spec().responses[status].schema)
-    return _VALIDATORS[status]
+def _validator(operation: Operation, status: int) -> Any:
+    key = (operation.operation_id, status)
+    if key not in _VALIDATORS:
+        _VALIDATORS[key] = openapi_validator(operation.responses[status].schema)
+    return _VALIDATORS[key]
 
 
 @rule()
@@ -234,12 +290,13 @@ def status_matches_error_code(exchange: Exchange) -> None:
     if exchange.status < 300 or not isinstance(body, dict) or not isinstance(body.get("code"), str):
         return
     code = body["code"]
-    documented = _spec().responses.get(exchange.status)
-    if documented is None:
+    operation = exchange.operation
+    documented = operation.responses.get(exchange.status) if operation is not None else None
+    if documented is None or operation is None:
         return  # undocumented statuses are status_is_documented's (and schemathesis') to report
     if code not in documented.codes:
         try:
-            where = f"the spec pairs {code} with status {_spec().status_for_code(code)}"
+            where = f"the spec pairs {code} with status {operation.status_for_code(code) if code in operation.error_codes else _spec().status_for_code(code)}"
         except SpecError:
             where = f"{code} is not a documented code"
         raise violation(
@@ -259,7 +316,7 @@ def message_is_not_empty(exchange: Exchange) -> None:
             raise violation(message_is_not_empty, exchange, f"message is {message!r}")
 
 
-@rule()
+@rule(operation=GET_APPOINTMENT)
 def data_echoes_the_appointment(exchange: Exchange) -> None:
     """`data.org_id` and `data.agent_id` equal the appointment's organization_id and agent_id."""
     appointment = _appointment(exchange)
@@ -284,7 +341,7 @@ def _time(value: Any) -> datetime | None:
         return None
 
 
-@rule()
+@rule(operation=GET_APPOINTMENT)
 def end_time_is_after_appointment_time(exchange: Exchange) -> None:
     """An appointment ends after it starts."""
     appointment = _appointment(exchange)
@@ -299,18 +356,18 @@ def end_time_is_after_appointment_time(exchange: Exchange) -> None:
         )
 
 
-@rule()
+@rule(operation=GET_APPOINTMENT)
 def appointment_is_the_one_asked_for(exchange: Exchange) -> None:
     """A 200 answer returns the booking whose UID was in the path."""
     appointment = _appointment(exchange)
-    if appointment is None or not exchange.is_operation:
+    if appointment is None:
         return
-    asked = exchange.path[len(_spec().route_prefix()):]
-    if appointment.get("id") != asked:
+    asked = exchange.path_param("appointment_id")
+    if appointment.get("id") != asked:  # exact: an ID that differs by case or by one character is another booking
         raise violation(appointment_is_the_one_asked_for, exchange, f"asked for {asked!r}, got appointment {appointment.get('id')!r}")
 
 
-@rule()
+@rule(operation=GET_APPOINTMENT)
 def organization_is_the_callers(exchange: Exchange) -> None:
     """A 200 answer belongs to the token's organization, or, for a token without one, to the org_id query."""
     appointment = _appointment(exchange)
@@ -332,15 +389,18 @@ ALL_RULES: list[Rule] = [*PROPERTY_ONLY_RULES, *SCHEMATHESIS_RULES]
 
 
 def check_all(exchange: Exchange, rules: list[Rule] | None = None) -> None:
-    """Run every rule on one exchange; the first broken rule raises."""
+    """Run every rule that applies to one exchange; the first broken rule raises."""
     for func in rules or ALL_RULES:
-        func(exchange)
+        if applies(func, exchange):
+            func(exchange)
 
 
 def violations(exchange: Exchange, rules: list[Rule] | None = None) -> list[ContractViolation]:
     """Every rule the exchange breaks (the proxy reports them all, not only the first)."""
     found = []
     for func in rules or ALL_RULES:
+        if not applies(func, exchange):
+            continue
         try:
             func(exchange)
         except ContractViolation as exc:

@@ -37,6 +37,7 @@ VARIABLES: dict[str, str] = {
     "CONTRACT_STRICT_HTTP": "1 sends a live URL what an HTTP stack may refuse itself too (control characters, "
     "dot segments, any header byte); off by default, as such answers come from the stack, not the API",
     "CONTRACT_MOCK_ARGS": "extra flags for the embedded mock, e.g. '--fault org_query_overrides_token'",
+    "CONTRACT_SPEC": "the OpenAPI file to check against (default: the repository's openapi.yaml); the embedded mock serves the same file",
 }
 
 
@@ -110,6 +111,7 @@ class ContractSettings:
     jwt_secret: str | None = None
     expired_token: str | None = None
     strict_http: bool = False
+    spec: str | None = None  # CONTRACT_SPEC; None: MOCK_SPEC, else the repository's openapi.yaml
 
     @property
     def live(self) -> bool:
@@ -200,7 +202,15 @@ class ContractSettings:
             jwt_secret=secret,
             expired_token=_expired_token(get("CONTRACT_EXPIRED_TOKEN")),
             strict_http=_truthy(env.get("CONTRACT_STRICT_HTTP")),
+            spec=_spec_file(get("CONTRACT_SPEC")),
         )
+
+
+def _spec_file(path: str | None) -> str | None:
+    """CONTRACT_SPEC, checked: a file that exists."""
+    if path is not None and not os.path.isfile(path):
+        raise SettingsError(f"CONTRACT_SPEC names {path!r}, which is not a file")
+    return os.path.abspath(path) if path is not None else None
 
 
 def _expired_token(token: str | None) -> str | None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mock_server.data import GET_APPOINTMENT
 from mock_server.spec import ApiSpec, load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,11 +53,12 @@ def _token(org_id: str, name: str) -> str:
 def example_files(spec: ApiSpec) -> dict[str, dict[str, Any]]:
     """Specmatic's externalized examples: file name -> request/response pair, bodies from the spec's examples."""
     files = {}
+    operation = spec.operation(GET_APPOINTMENT)
     for name, org_id in EXTERNAL_EXAMPLES.items():
-        status, body = spec.example(name)
+        status, body = operation.example(name)
         authorization = f"Bearer {_token(org_id, name) if org_id else NOT_A_TOKEN}"
         files[f"{name}.json"] = {
-            "http-request": {"method": spec.method, "path": spec.path_for(KNOWN_BOOKING), "headers": {"Authorization": authorization}},
+            "http-request": {"method": operation.method, "path": operation.path_for(KNOWN_BOOKING), "headers": {"Authorization": authorization}},
             "http-response": {"status": status, "headers": {"Content-Type": "application/json"}, "body": body},
         }
     return files

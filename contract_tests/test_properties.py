@@ -1,4 +1,8 @@
-"""Hypothesis properties of the contract that schemathesis does not state: auth, tenancy, lookups."""
+"""Hypothesis properties of Get Appointment that schemathesis does not state: auth, tenancy, lookups.
+
+They are about the `getAppointment` operation (its dataset, organization rules and identity); properties that
+hold for every operation of the spec are in test_operations.py.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,15 @@ from hypothesis import HealthCheck, example, given, settings
 
 from contract_tests.client import NO_TOKEN, ApiClient
 from contract_tests import strategies
-from contract_tests.rules import SPEC, ContractViolation
+from contract_tests.rules import SPEC as API, ContractViolation
 from contract_tests.settings import active
+from mock_server.data import GET_APPOINTMENT
 from contract_tests.target import UNKNOWN_ORG, Target
 from contract_tests.tokens import TokenFactory, claims_of
 
+if GET_APPOINTMENT not in API.operations:
+    pytest.skip(f"the spec has no {GET_APPOINTMENT} operation", allow_module_level=True)
+SPEC = API.operation(GET_APPOINTMENT)
 FIXTURES = [HealthCheck.function_scoped_fixture]
 # Live mode sends only what an HTTP stack hands to the application (contract_tests/reachable.py).
 LIVE = active().sends_only_what_reaches_the_app
@@ -59,7 +67,7 @@ def minted(api: ApiClient, target: Target) -> TokenFactory:
 @pytest.fixture(scope="module")
 def api(target, session) -> ApiClient:
     """The property tests' client."""
-    return ApiClient(target, session)
+    return ApiClient(target, session, SPEC)
 
 
 # --- authentication -------------------------------------------------------------------------------

@@ -94,7 +94,7 @@ class RunRecord:
     configuration_error: str | None = None
     sent: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
-    outcomes: dict[tuple[int, str | None], int] = field(default_factory=dict)
+    outcomes: dict[tuple[str | None, int, str | None], int] = field(default_factory=dict)  # (operationId, status, code)
     no_answer: dict[str, int] = field(default_factory=dict)
 
     def add(self, result: TestResult) -> None:

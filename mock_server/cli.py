@@ -143,7 +143,7 @@ def serve_command(argv: list[str]) -> int:
     organizations, bookings = parts.store.counts()
     admin = f"admin API on http://{config.host}:{config.port}/__mock/" + (" (admin token required)" if config.admin_token else "")
     print(
-        f"Ravan mock: {spec.method} {spec.route} on http://{config.host}:{config.port} under {config.server} "
+        f"Ravan mock: {_operations_line(spec)} on http://{config.host}:{config.port} under {config.server} "
         f"({organizations} organizations, {bookings} bookings from {config.fixtures}; "
         f"spec {spec.path.name} v{spec.version}). Mint a token: python -m mock_server token\n"
         f"{config.admin_refusal() or admin}; CORS {'on' if config.cors else 'off'}; state in {parts.store.folder}"
@@ -153,6 +153,14 @@ def serve_command(argv: list[str]) -> int:
     )
     serve(app, config, listener)
     return 0
+
+
+def _operations_line(spec: object) -> str:
+    """'GET /api/v1/...' for one operation, '3 operations (GET /a, GET /b, ...)' for more."""
+    listed = [f"{op.method} {op.path}" for op in spec.operations.values()]  # type: ignore[attr-defined]
+    if len(listed) == 1:
+        return listed[0]
+    return f"{len(listed)} operations ({', '.join(listed[:3])}{', ...' if len(listed) > 3 else ''})"
 
 
 def proxy_command(argv: list[str]) -> int:

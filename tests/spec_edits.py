@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from mock_server.data import GET_APPOINTMENT
 from mock_server.spec import load_spec, spec_path
 
 
@@ -22,9 +23,9 @@ def _code_enum(raw: dict[str, Any], code: str) -> list[str]:
 
 def move_code_to_own_status(raw: dict[str, Any], code: str, status: int, example: str) -> None:
     """Give an error code a response of its own at `status`, taking its named example along."""
-    spec = load_spec(spec_path())
+    spec = load_spec(spec_path()).operation(GET_APPOINTMENT)
     old_status = str(spec.status_for_code(code))
-    responses = raw["paths"][spec.route][spec.method.lower()]["responses"]
+    responses = raw["paths"][spec.path][spec.method.lower()]["responses"]
     _code_enum(raw, code).remove(code)
     schema_name = "".join(part.title() for part in code.split("_")) + "Error"
     raw["components"]["schemas"][schema_name] = {
@@ -39,8 +40,8 @@ def move_code_to_own_status(raw: dict[str, Any], code: str, status: int, example
 
 def move_status(raw: dict[str, Any], old: int, new: int) -> None:
     """Answer with `new` where the spec said `old` (same codes, same examples)."""
-    spec = load_spec(spec_path())
-    responses = raw["paths"][spec.route][spec.method.lower()]["responses"]
+    spec = load_spec(spec_path()).operation(GET_APPOINTMENT)
+    responses = raw["paths"][spec.path][spec.method.lower()]["responses"]
     responses[str(new)] = responses.pop(str(old))
 
 

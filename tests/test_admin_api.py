@@ -30,32 +30,32 @@ def admin_app() -> Flask:
     return create_app(MockConfig(log_requests=False))
 
 
-def test_a_booking_added_at_run_time_is_served_and_reset_removes_it(admin_app, spec):
+def test_a_booking_added_at_run_time_is_served_and_reset_removes_it(admin_app, spec, get_appointment):
     client = admin_app.test_client()
     created = client.post("/__mock/appointments", json=CANCELLED)
     assert created.status_code == 201 and created.get_json() == CANCELLED
     token = mint_token("org_brand_new")
-    served = client.get(spec.path_for(CANCELLED["id"]), headers={"Authorization": f"Bearer {token}"})
+    served = client.get(get_appointment.path_for(CANCELLED["id"]), headers={"Authorization": f"Bearer {token}"})
     assert served.status_code == 200 and served.get_json()["data"]["appointment"] == CANCELLED
     assert served.get_json()["data"]["org_id"] == "org_brand_new"
-    other = client.get(spec.path_for(CANCELLED["id"]), headers={"Authorization": f"Bearer {mint_token()}"})
-    assert (other.status_code, other.get_json()["code"]) == spec.outcome("CALCOM_API_ERROR")  # invisible to other tenants
+    other = client.get(get_appointment.path_for(CANCELLED["id"]), headers={"Authorization": f"Bearer {mint_token()}"})
+    assert (other.status_code, other.get_json()["code"]) == get_appointment.outcome("CALCOM_API_ERROR")  # invisible to other tenants
     reset = client.post("/__mock/reset")
     assert reset.status_code == 200 and reset.get_json() == {"organizations": 5, "bookings": 15}
-    gone = client.get(spec.path_for(CANCELLED["id"]), headers={"Authorization": f"Bearer {token}"})
-    assert (gone.status_code, gone.get_json()["code"]) == spec.outcome("NOT_CONNECTED")
+    gone = client.get(get_appointment.path_for(CANCELLED["id"]), headers={"Authorization": f"Bearer {token}"})
+    assert (gone.status_code, gone.get_json()["code"]) == get_appointment.outcome("NOT_CONNECTED")
 
 
-def test_replacing_and_deleting_a_booking(admin_app, spec):
+def test_replacing_and_deleting_a_booking(admin_app, spec, get_appointment):
     client = admin_app.test_client()
     changed = {**_known(admin_app), "status": "cancelled"}
     assert client.post("/__mock/appointments", json=changed).status_code == 201
-    served = client.get(spec.path_for(KNOWN), headers={"Authorization": f"Bearer {mint_token()}"})
+    served = client.get(get_appointment.path_for(KNOWN), headers={"Authorization": f"Bearer {mint_token()}"})
     assert served.get_json()["data"]["appointment"]["status"] == "cancelled"
     assert client.delete(f"/__mock/appointments/{KNOWN}").status_code == 204
     missing = client.delete(f"/__mock/appointments/{KNOWN}")
     assert missing.status_code == 404 and missing.get_json()["code"] == "INVALID_REQUEST"
-    assert client.get(spec.path_for(KNOWN), headers={"Authorization": f"Bearer {mint_token()}"}).status_code == spec.status_for_code("CALCOM_API_ERROR")
+    assert client.get(get_appointment.path_for(KNOWN), headers={"Authorization": f"Bearer {mint_token()}"}).status_code == spec.status_for_code("CALCOM_API_ERROR")
 
 
 def _known(app: Flask) -> dict[str, Any]:
@@ -85,16 +85,16 @@ def test_a_malformed_body_is_an_envelope_naming_the_field_and_changes_nothing(ad
     assert store.counts() == before
 
 
-def test_the_journal_records_requests_oldest_first_without_tokens(admin_app, spec):
+def test_the_journal_records_requests_oldest_first_without_tokens(admin_app, spec, get_appointment):
     client = admin_app.test_client()
     token = mint_token("org_sunrise_dental")
-    client.get(spec.path_for(KNOWN), headers={"Authorization": f"Bearer {token}"})
-    client.get(spec.path_for("nope") + "?org_id=org_x")
+    client.get(get_appointment.path_for(KNOWN), headers={"Authorization": f"Bearer {token}"})
+    client.get(get_appointment.path_for("nope") + "?org_id=org_x")
     client.get("/somewhere/else")
     entries = client.get("/__mock/requests").get_json()["requests"]
     assert [(e["path"], e["query"], e["org_id"], e["status"], e["code"]) for e in entries] == [
-        (spec.path_for(KNOWN), "", "org_sunrise_dental", 200, None),
-        (spec.path_for("nope"), "org_id=org_x", None, 401, "UNAUTHORIZED"),
+        (get_appointment.path_for(KNOWN), "", "org_sunrise_dental", 200, None),
+        (get_appointment.path_for("nope"), "org_id=org_x", None, 401, "UNAUTHORIZED"),
         ("/somewhere/else", "", None, 404, "INVALID_REQUEST"),
     ]
     assert all(e["method"] == "GET" and e["time"].endswith("Z") for e in entries)
@@ -104,13 +104,13 @@ def test_the_journal_records_requests_oldest_first_without_tokens(admin_app, spe
     assert client.get("/__mock/requests").get_json() == {"requests": []}
 
 
-def test_a_full_journal_drops_the_oldest_and_never_blocks(spec):
+def test_a_full_journal_drops_the_oldest_and_never_blocks(spec, get_appointment):
     app = create_app(MockConfig(log_requests=False, journal_size=5))
     client = app.test_client()
     for n in range(12):
-        client.get(spec.path_for(f"id{n}"))
+        client.get(get_appointment.path_for(f"id{n}"))
     paths = [e["path"] for e in client.get("/__mock/requests").get_json()["requests"]]
-    assert paths == [spec.path_for(f"id{n}") for n in range(7, 12)]
+    assert paths == [get_appointment.path_for(f"id{n}") for n in range(7, 12)]
 
 
 @pytest.mark.parametrize("path,method,status", [
@@ -157,7 +157,7 @@ def _call(url: str, method: str = "GET", body: Any = None, token: str | None = N
 
 
 @pytest.mark.parametrize("server_name", ["granian", "gunicorn"])
-def test_across_worker_processes_data_and_journal_are_shared(spec, server_name):
+def test_across_worker_processes_data_and_journal_are_shared(spec, server_name, get_appointment):
     with MockProcess("--server", server_name, "--workers", "2", "--threads", "2", "--quiet") as server:
         assert _call(f"{server.base_url}/__mock/appointments", "POST", CANCELLED)[0] == 201
         token = mint_token("org_brand_new")
@@ -167,7 +167,7 @@ def test_across_worker_processes_data_and_journal_are_shared(spec, server_name):
         def fetch() -> None:
             barrier.wait()
             for _ in range(10):
-                statuses.append(_call(server.base_url + spec.path_for(CANCELLED["id"]), token=token)[0])
+                statuses.append(_call(server.base_url + get_appointment.path_for(CANCELLED["id"]), token=token)[0])
 
         threads = [threading.Thread(target=fetch) for _ in range(8)]
         for thread in threads:
@@ -176,11 +176,11 @@ def test_across_worker_processes_data_and_journal_are_shared(spec, server_name):
             thread.join()
         assert statuses == [200] * 80  # every worker serves the booking at once
         entries = _call(f"{server.base_url}/__mock/requests?limit=1000")[1]["requests"]
-        served = [e for e in entries if e["path"] == spec.path_for(CANCELLED["id"])]
+        served = [e for e in entries if e["path"] == get_appointment.path_for(CANCELLED["id"])]
         assert len(served) == 80 and {e["org_id"] for e in served} == {"org_brand_new"}
         assert _call(f"{server.base_url}/__mock/reset", "POST")[0] == 200
         assert _call(f"{server.base_url}/__mock/requests")[1] == {"requests": []}
-        assert _call(server.base_url + spec.path_for(CANCELLED["id"]), token=token)[0] == spec.status_for_code("NOT_CONNECTED")
+        assert _call(server.base_url + get_appointment.path_for(CANCELLED["id"]), token=token)[0] == spec.status_for_code("NOT_CONNECTED")
         assert [e["code"] for e in _call(f"{server.base_url}/__mock/requests")[1]["requests"]] == ["NOT_CONNECTED"]
 
 

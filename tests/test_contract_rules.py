@@ -8,11 +8,13 @@ import json
 import pytest
 
 from contract_tests import rules
-from contract_tests.rules import ALL_RULES, SPEC, ContractViolation, Exchange
+from contract_tests.rules import ALL_RULES, SPEC as API, ContractViolation, Exchange
+from mock_server.data import GET_APPOINTMENT
 from contract_tests.findings import rules_broken
 from mock_server.tokens import mint_token
 
 TOKEN = mint_token("org_sunrise_dental")
+SPEC = API.operation(GET_APPOINTMENT)
 GOOD_200 = copy.deepcopy(SPEC.example("appointment_retrieved")[1])
 NOT_CONNECTED_STATUS, GOOD_ERROR = SPEC.example("not_connected")
 UNAUTHORIZED_STATUS = SPEC.status_for_code("UNAUTHORIZED")

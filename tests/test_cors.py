@@ -16,8 +16,8 @@ def cors_client(spec):
     return create_app(MockConfig(log_requests=False)).test_client()
 
 
-def test_a_preflight_is_answered_without_a_token(cors_client, spec):
-    answer = cors_client.options(spec.path_for(KNOWN), headers={
+def test_a_preflight_is_answered_without_a_token(cors_client, spec, get_appointment):
+    answer = cors_client.options(get_appointment.path_for(KNOWN), headers={
         "Origin": ORIGIN, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization, x-request-id",
     })
     assert answer.status_code == 204 and answer.data == b""
@@ -29,13 +29,13 @@ def test_a_preflight_is_answered_without_a_token(cors_client, spec):
 
 
 @pytest.mark.parametrize("token,status", [(None, 401), ("valid", 200), ("other", 502)])
-def test_every_answer_carries_the_origin_and_exposes_www_authenticate(cors_client, spec, token, status):
+def test_every_answer_carries_the_origin_and_exposes_www_authenticate(cors_client, spec, token, status, get_appointment):
     headers = {"Origin": ORIGIN}
     if token == "valid":
         headers["Authorization"] = f"Bearer {mint_token()}"
     elif token == "other":
         headers["Authorization"] = f"Bearer {mint_token('org_northwind_realty')}"
-    answer = cors_client.get(spec.path_for(KNOWN), headers=headers)
+    answer = cors_client.get(get_appointment.path_for(KNOWN), headers=headers)
     assert answer.status_code == (spec.status_for_code("CALCOM_API_ERROR") if status == 502 else status)
     assert answer.headers["Access-Control-Allow-Origin"] == ORIGIN
     assert "WWW-Authenticate" in answer.headers["Access-Control-Expose-Headers"]
@@ -46,24 +46,24 @@ def test_unknown_routes_and_admin_answers_carry_cors_too(cors_client):
         assert cors_client.get(path, headers={"Origin": ORIGIN}).headers["Access-Control-Allow-Origin"] == ORIGIN
 
 
-def test_without_an_origin_any_origin_is_allowed(cors_client, spec):
-    assert cors_client.get(spec.path_for(KNOWN)).headers["Access-Control-Allow-Origin"] == "*"
+def test_without_an_origin_any_origin_is_allowed(cors_client, spec, get_appointment):
+    assert cors_client.get(get_appointment.path_for(KNOWN)).headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_hostile_requested_headers_are_not_echoed(cors_client, spec):
-    answer = cors_client.options(spec.path_for(KNOWN), headers={
+def test_hostile_requested_headers_are_not_echoed(cors_client, spec, get_appointment):
+    answer = cors_client.options(get_appointment.path_for(KNOWN), headers={
         "Origin": ORIGIN, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "x-ok, bad header, <script>",
     })
     assert answer.headers["Access-Control-Allow-Headers"] == "x-ok, Authorization, Prefer"
 
 
-def test_a_plain_options_request_is_still_405(cors_client, spec):
-    answer = cors_client.options(spec.path_for(KNOWN))
+def test_a_plain_options_request_is_still_405(cors_client, spec, get_appointment):
+    answer = cors_client.options(get_appointment.path_for(KNOWN))
     assert answer.status_code == 405 and answer.headers["Allow"] == "GET, HEAD"
 
 
-def test_no_cors_turns_it_all_off(spec):
+def test_no_cors_turns_it_all_off(spec, get_appointment):
     client = create_app(MockConfig(log_requests=False, cors=False)).test_client()
-    preflight = client.options(spec.path_for(KNOWN), headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"})
+    preflight = client.options(get_appointment.path_for(KNOWN), headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"})
     assert preflight.status_code == 405 and "Access-Control-Allow-Origin" not in preflight.headers
-    assert "Access-Control-Allow-Origin" not in client.get(spec.path_for(KNOWN), headers={"Origin": ORIGIN}).headers
+    assert "Access-Control-Allow-Origin" not in client.get(get_appointment.path_for(KNOWN), headers={"Origin": ORIGIN}).headers

@@ -75,7 +75,7 @@ def test_a_correct_server_gets_a_green_verdict(server: ServerProcess, seed: int)
         assert not skips, f"tests were skipped although every input was given: {skips}"
     else:  # only what needs the secret itself: tokens not valid yet, signed with another key, of another organization
         assert skips and all(reason.startswith("needs CONTRACT_JWT_SECRET (") for _, reason in skips), skips
-    missing = re.findall(r"^    (\d{3}(?: [A-Z_]+)?): ", output, re.MULTILINE)
+    missing = re.findall(r"^      (\d{3}(?: [A-Z_]+)?): ", output, re.MULTILINE)
     assert missing == ["500 INTERNAL_ERROR"], f"documented outcomes not observed: {missing}"
     for name in ("CONTRACT_TOKEN", "CONTRACT_JWT_SECRET", "CONTRACT_EXPIRED_TOKEN"):
         assert name not in inputs or inputs[name][-12:] not in output, f"a piece of {name} was printed"

@@ -25,10 +25,11 @@ from contract_tests.reachable import header_value_reaches_app, path_segment_reac
 from contract_tests.selftest import live_inputs
 from mock_server.serving.launcher import MockProcess
 from tests.local_http import serve
+from mock_server.data import GET_APPOINTMENT
 from mock_server.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = load_spec()
+SPEC = load_spec().operation(GET_APPOINTMENT)
 PREFIX = SPEC.route_prefix()
 
 

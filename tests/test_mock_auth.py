@@ -70,42 +70,42 @@ BAD_HEADERS = {
 
 
 @pytest.mark.parametrize("header", list(BAD_HEADERS.values()), ids=list(BAD_HEADERS))
-def test_bad_tokens_are_unauthorized(client, spec, header):
+def test_bad_tokens_are_unauthorized(client, spec, header, get_appointment):
     headers = {} if header is None else {"Authorization": header}
-    response = client.get(spec.path_for(KNOWN), headers=headers)
-    assert (response.status_code, response.get_json()["code"]) == spec.outcome("UNAUTHORIZED")
+    response = client.get(get_appointment.path_for(KNOWN), headers=headers)
+    assert (response.status_code, response.get_json()["code"]) == get_appointment.outcome("UNAUTHORIZED")
     no_credentials = header is None or not header.strip()
     expected = 'Bearer realm="ravan"' + ("" if no_credentials else ', error="invalid_token"')
     assert response.headers["WWW-Authenticate"] == expected  # RFC 6750 3.1: no error code without credentials
 
 
-def test_the_hmac_helper_makes_tokens_the_mock_accepts(client, spec):
+def test_the_hmac_helper_makes_tokens_the_mock_accepts(client, spec, get_appointment):
     """So the confusion cases above fail for their header, not for a broken signature."""
-    response = client.get(spec.path_for(KNOWN), headers={"Authorization": "Bearer " + _hmac_signed(GOOD_CLAIMS, "HS256", DEV_JWT_SECRET)})
+    response = client.get(get_appointment.path_for(KNOWN), headers={"Authorization": "Bearer " + _hmac_signed(GOOD_CLAIMS, "HS256", DEV_JWT_SECRET)})
     assert response.status_code == 200
 
 
-def test_a_tampered_signature_is_unauthorized(client, spec, token):
+def test_a_tampered_signature_is_unauthorized(client, spec, token, get_appointment):
     head, payload, signature = token.split(".")
     tampered = f"{head}.{payload}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
-    response = client.get(spec.path_for(KNOWN), token=tampered)
+    response = client.get(get_appointment.path_for(KNOWN), token=tampered)
     assert response.status_code == 401
 
 
-def test_lowercase_bearer_scheme_is_accepted(client, spec, token):
-    response = client.get(spec.path_for(KNOWN), headers={"Authorization": f"bearer {token}"})
+def test_lowercase_bearer_scheme_is_accepted(client, spec, token, get_appointment):
+    response = client.get(get_appointment.path_for(KNOWN), headers={"Authorization": f"bearer {token}"})
     assert response.status_code == 200
 
 
 @given(st.text(st.characters(codec="latin-1", exclude_characters="\r\n\x00"), max_size=60))
-def test_arbitrary_bearer_text_never_passes(client, spec, text):
+def test_arbitrary_bearer_text_never_passes(client, spec, get_appointment, text):
     header = f"Bearer {text}"
-    response = client.get(spec.path_for(KNOWN), headers={"Authorization": header})
-    assert (response.status_code, response.get_json()["code"]) == spec.outcome("UNAUTHORIZED")
+    response = client.get(get_appointment.path_for(KNOWN), headers={"Authorization": header})
+    assert (response.status_code, response.get_json()["code"]) == get_appointment.outcome("UNAUTHORIZED")
 
 
-def test_messages_never_echo_the_token(client, spec):
+def test_messages_never_echo_the_token(client, spec, get_appointment):
     for header in BAD_HEADERS.values():
         if header and len(header) > 20:
-            response = client.get(spec.path_for(KNOWN), headers={"Authorization": header})
+            response = client.get(get_appointment.path_for(KNOWN), headers={"Authorization": header})
             assert header.split()[-1] not in response.get_data(as_text=True)

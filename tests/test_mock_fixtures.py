@@ -77,7 +77,7 @@ def test_a_missing_file_is_reported(tmp_path, spec):
         load_dataset(tmp_path / "absent.yaml", spec)
 
 
-def test_a_users_dataset_is_served(tmp_path, spec):
+def test_a_users_dataset_is_served(tmp_path, spec, get_appointment):
     data = {
         "organizations": [
             {
@@ -102,6 +102,6 @@ def test_a_users_dataset_is_served(tmp_path, spec):
         ]
     }
     app = create_app(MockConfig(fixtures=_write(tmp_path, data), log_requests=False))
-    response = app.test_client().get(spec.path_for("customBooking_1"), headers={"Authorization": f"Bearer {mint_token('org_custom')}"})
+    response = app.test_client().get(get_appointment.path_for("customBooking_1"), headers={"Authorization": f"Bearer {mint_token('org_custom')}"})
     assert response.status_code == 200
     assert response.get_json()["data"]["appointment"]["agent_name"] == "X"

@@ -9,66 +9,66 @@ from mock_server.tokens import mint_token
 KNOWN = "kko1gv8tFZe8JjpCpct5tG"
 
 
-def _all_examples(spec):
-    return [(status, name) for status, names in spec.example_names().items() for name in names]
+def _all_examples(operation):
+    return [(status, name) for status, names in operation.example_names().items() for name in names]
 
 
-def test_every_documented_example_is_reachable(spec):
-    assert len(_all_examples(spec)) >= 6
+def test_every_documented_example_is_reachable(get_appointment):
+    assert len(_all_examples(get_appointment)) >= 6
 
 
 @pytest.mark.parametrize("how", ["header-both", "header-example", "query-both", "query-example"])
-def test_prefer_serves_each_example_verbatim(client, spec, token, how):
-    for status, name in _all_examples(spec):
+def test_prefer_serves_each_example_verbatim(client, spec, token, how, get_appointment):
+    for status, name in _all_examples(get_appointment):
         if how == "header-both":
-            response = client.get(spec.path_for(KNOWN), token=token, headers={"Prefer": f"code={status}, example={name}"})
+            response = client.get(get_appointment.path_for(KNOWN), token=token, headers={"Prefer": f"code={status}, example={name}"})
         elif how == "header-example":
-            response = client.get(spec.path_for(KNOWN), token=token, headers={"Prefer": f"example={name}"})
+            response = client.get(get_appointment.path_for(KNOWN), token=token, headers={"Prefer": f"example={name}"})
         elif how == "query-both":
-            response = client.get(spec.path_for(KNOWN) + f"?__code={status}&__example={name}", token=token)
+            response = client.get(get_appointment.path_for(KNOWN) + f"?__code={status}&__example={name}", token=token)
         else:
-            response = client.get(spec.path_for(KNOWN) + f"?__example={name}", token=token)
+            response = client.get(get_appointment.path_for(KNOWN) + f"?__example={name}", token=token)
         assert response.status_code == status, name
-        assert response.get_json() == spec.responses[status].examples[name]
+        assert response.get_json() == get_appointment.responses[status].examples[name]
 
 
-def test_prefer_code_alone_serves_that_status_first_example(client, spec, token):
-    for status in spec.statuses:
-        response = client.get(spec.path_for(KNOWN), token=token, headers={"Prefer": f"code={status}"})
+def test_prefer_code_alone_serves_that_status_first_example(client, spec, token, get_appointment):
+    for status in get_appointment.statuses:
+        response = client.get(get_appointment.path_for(KNOWN), token=token, headers={"Prefer": f"code={status}"})
         assert response.status_code == status
-        assert response.get_json() == next(iter(spec.responses[status].examples.values()))
+        assert response.get_json() == next(iter(get_appointment.responses[status].examples.values()))
 
 
-def test_the_query_twin_wins_over_the_header(client, spec, token):
+def test_the_query_twin_wins_over_the_header(client, spec, token, get_appointment):
     wanted, other = spec.status_for_code("CALCOM_API_ERROR"), spec.status_for_code("INTERNAL_ERROR")
-    response = client.get(spec.path_for(KNOWN) + f"?__code={wanted}", token=token, headers={"Prefer": f"code={other}"})
+    response = client.get(get_appointment.path_for(KNOWN) + f"?__code={wanted}", token=token, headers={"Prefer": f"code={other}"})
     assert response.status_code == wanted
 
 
 @pytest.mark.parametrize("prefer", ["code=418", "code=abc", "example=nope", "code=401, example=not_connected"])
-def test_an_undocumented_choice_is_a_400_that_lists_what_exists(client, spec, token, prefer):
-    response = client.get(spec.path_for(KNOWN), token=token, headers={"Prefer": prefer})
+def test_an_undocumented_choice_is_a_400_that_lists_what_exists(client, spec, token, prefer, get_appointment):
+    response = client.get(get_appointment.path_for(KNOWN), token=token, headers={"Prefer": prefer})
     body = response.get_json()
-    assert (response.status_code, body["code"]) == spec.outcome("INVALID_REQUEST")
-    for status, name in _all_examples(spec):
+    assert (response.status_code, body["code"]) == get_appointment.outcome("INVALID_REQUEST")
+    for status, name in _all_examples(get_appointment):
         assert str(status) in body["message"] and name in body["message"]
 
 
-def test_authentication_failure_wins_over_prefer(client, spec):
-    response = client.get(spec.path_for(KNOWN), headers={"Prefer": "code=200"})
-    assert (response.status_code, response.get_json()["code"]) == spec.outcome("UNAUTHORIZED")
+def test_authentication_failure_wins_over_prefer(client, spec, get_appointment):
+    response = client.get(get_appointment.path_for(KNOWN), headers={"Prefer": "code=200"})
+    assert (response.status_code, response.get_json()["code"]) == get_appointment.outcome("UNAUTHORIZED")
 
 
-def test_validation_failure_wins_over_prefer(client, spec, token):
-    response = client.get(spec.path_for("bad id!"), token=token, headers={"Prefer": "code=200"})
-    assert (response.status_code, response.get_json()["code"]) == spec.outcome("INVALID_REQUEST")
+def test_validation_failure_wins_over_prefer(client, spec, token, get_appointment):
+    response = client.get(get_appointment.path_for("bad id!"), token=token, headers={"Prefer": "code=200"})
+    assert (response.status_code, response.get_json()["code"]) == get_appointment.outcome("INVALID_REQUEST")
 
 
-def test_prefer_works_for_any_valid_caller_even_without_organization(client, spec):
-    response = client.get(spec.path_for(KNOWN), token=mint_token(None), headers={"Prefer": "example=calcom_api_error"})
+def test_prefer_works_for_any_valid_caller_even_without_organization(client, spec, get_appointment):
+    response = client.get(get_appointment.path_for(KNOWN), token=mint_token(None), headers={"Prefer": "example=calcom_api_error"})
     assert response.status_code == spec.status_for_code("CALCOM_API_ERROR")
 
 
-def test_unrelated_prefer_values_are_ignored(client, spec, token):
-    response = client.get(spec.path_for(KNOWN), token=token, headers={"Prefer": "return=minimal"})
+def test_unrelated_prefer_values_are_ignored(client, spec, token, get_appointment):
+    response = client.get(get_appointment.path_for(KNOWN), token=token, headers={"Prefer": "return=minimal"})
     assert response.status_code == 200 and response.get_json()["data"]["appointment"]["id"] == KNOWN

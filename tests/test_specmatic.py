@@ -22,10 +22,10 @@ def test_the_externalized_examples_are_the_specs_own():
     assert examples_are_current(), "openapi_examples/ is stale: run `.venv/bin/python -m contract_tests.specmatic --write-examples`"
 
 
-def test_every_response_example_has_a_request_of_the_same_name(spec):
-    parameter_examples = set(spec.parameters[("appointment_id", "path")]["examples"])
+def test_every_response_example_has_a_request_of_the_same_name(spec, get_appointment):
+    parameter_examples = set(get_appointment.parameter("appointment_id", "path").examples)
     external = {name.removesuffix(".json") for name in example_files(spec)}
-    every_response_example = {name for names in spec.example_names().values() for name in names}
+    every_response_example = {name for names in get_appointment.example_names().values() for name in names}
     assert parameter_examples | external == every_response_example
     assert not parameter_examples & external
 

@@ -20,6 +20,7 @@ from typing import Any, Iterable
 from urllib.parse import parse_qs
 
 from mock_server.admin.journal import Journal
+from mock_server.data import GET_APPOINTMENT
 from mock_server.data.dataset import parse_time, success_body
 from mock_server.data.store import SharedStore
 from mock_server.envelope import error_body
@@ -48,7 +49,7 @@ class AdminApi:
         self.store = store
         self.journal = journal
         self.token = token
-        self.appointment_schema = spec.responses[200].schema["properties"]["data"]["properties"]["appointment"]
+        self.appointment_schema = spec.operation(GET_APPOINTMENT).responses[200].schema["properties"]["data"]["properties"]["appointment"]
         self.fields = list(self.appointment_schema["required"])
         self.validator = draft4_validator(self.appointment_schema)
 

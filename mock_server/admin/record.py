@@ -28,6 +28,7 @@ from urllib.parse import quote, urlsplit
 
 import yaml
 
+from mock_server.data import GET_APPOINTMENT
 from mock_server.data.dataset import parse_time
 from mock_server.schemas import draft4_validator, error_message, error_path
 from mock_server.spec import ApiSpec, load_spec
@@ -105,7 +106,7 @@ def check_answer(spec: ApiSpec, uid: str, status: int, content_type: str, raw: b
         body = json.loads(raw)
     except ValueError:
         return None, "answered 200 with a body that is not JSON"
-    errors = sorted(draft4_validator(spec.responses[200].schema).iter_errors(body), key=lambda e: [str(p) for p in error_path(e)])
+    errors = sorted(draft4_validator(spec.operation(GET_APPOINTMENT).responses[200].schema).iter_errors(body), key=lambda e: [str(p) for p in error_path(e)])
     if errors:
         return None, f"the 200 body breaks openapi.yaml: {'.'.join(map(str, error_path(errors[0]))) or '(body)'}: {error_message(errors[0])}"
     data = body["data"]
@@ -121,7 +122,7 @@ def check_answer(spec: ApiSpec, uid: str, status: int, content_type: str, raw: b
 
 def fetch(spec: ApiSpec, upstream: str, token: str, uid: str, timeout: float) -> Fetched:
     """GET one booking from the upstream and check it."""
-    url = upstream.rstrip("/") + spec.route_prefix() + quote(uid, safe="")
+    url = upstream.rstrip("/") + spec.operation(GET_APPOINTMENT).path_for(quote(uid, safe=""))
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
     opener = urllib.request.build_opener(_NoRedirects)
     for attempt in range(3):

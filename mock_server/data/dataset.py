@@ -10,6 +10,7 @@ from typing import Any
 
 from mock_server.data.store import OrganizationState, SharedStore
 from mock_server.schemas import draft4_validator, error_message, error_path
+from mock_server.data import GET_APPOINTMENT
 from mock_server.spec import ApiSpec, read_yaml
 
 CALCOM_STATES = ("connected", "not_connected", "calcom_error", "internal_error")
@@ -161,7 +162,7 @@ def parse_time(value: str) -> datetime:
 
 def success_body(spec: ApiSpec, appointment: dict[str, str]) -> dict[str, Any]:
     """The 200 envelope for one appointment (the message is the one the spec pins)."""
-    message = spec.responses[200].schema["properties"]["message"]["enum"][0]
+    message = spec.operation(GET_APPOINTMENT).responses[200].schema["properties"]["message"]["enum"][0]
     return {
         "success": True,
         "message": message,
@@ -183,11 +184,12 @@ def load_dataset(path: Path, spec: ApiSpec) -> Dataset:
     except (ValueError, UnicodeDecodeError) as exc:
         raise FixturesError(f"{source}: not valid YAML: {exc}") from None
     _check(draft4_validator(FIXTURES_SCHEMA), raw, source, "")
-    appointment_schema = spec.responses[200].schema["properties"]["data"]["properties"]["appointment"]
+    operation = spec.operation(GET_APPOINTMENT)
+    appointment_schema = operation.responses[200].schema["properties"]["data"]["properties"]["appointment"]
     served = draft4_validator(appointment_schema)
     field_order = appointment_schema["required"]  # the reference page's order
-    org_pattern = spec.parameter_pattern("org_id", "query")
-    id_pattern = spec.parameter_pattern("appointment_id", "path")
+    org_pattern = operation.parameter_pattern("org_id", "query")
+    id_pattern = operation.parameter_pattern("appointment_id", "path")
     organizations: dict[str, Organization] = {}
     seen_uids: dict[str, str] = {}
     for i, org in enumerate(raw["organizations"]):

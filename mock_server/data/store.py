@@ -10,6 +10,7 @@ and drops it when a shared generation counter (eight bytes, memory-mapped) says 
 from __future__ import annotations
 
 import fcntl
+import json
 import mmap
 import os
 import shutil
@@ -27,10 +28,20 @@ CREATE TABLE organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL, calcom TEXT
 CREATE TABLE bookings (uid TEXT PRIMARY KEY, org_id TEXT NOT NULL, body BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE initial_organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL, calcom TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE initial_bookings (uid TEXT PRIMARY KEY, org_id TEXT NOT NULL, body BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE answers (id INTEGER PRIMARY KEY, operation_id TEXT NOT NULL, match TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL);
 """
 _GENERATION = struct.Struct("<Q")
 _MISSING = object()
 CACHE_LIMIT = 100_000  # looked-up UIDs kept per process (unknown ones included) before the cache is cleared
+
+
+def _same(value: Any, wanted: Any) -> bool:
+    """A request's (typed) parameter value against one given in JSON: equal, or equal as text (7 and "7")."""
+    if value == wanted:
+        return True
+    if isinstance(value, bool) or isinstance(wanted, bool):
+        return str(value).lower() == str(wanted).lower()
+    return str(value) == str(wanted)
 
 
 def state_root() -> Path:
@@ -61,6 +72,7 @@ class SharedStore:
         self._seen_generation = -1
         self._orgs: dict[str, OrganizationState] = {}
         self._bookings: dict[str, Any] = {}
+        self._answers: dict[str, list[tuple[dict[str, str], int, Any]]] | None = None
         self._lock = threading.Lock()
         ref = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: ref() is not None and ref()._detach())  # type: ignore[union-attr]
@@ -131,6 +143,7 @@ class SharedStore:
                 rows = self._db().execute("SELECT id, name, calcom FROM organizations").fetchall()
                 self._orgs = {row[0]: OrganizationState(*row) for row in rows}
                 self._bookings = {}
+                self._answers = None
                 self._seen_generation = current
 
     # --- reads (the hot path) ----------------------------------------------------------------------
@@ -158,6 +171,42 @@ class SharedStore:
         where, args = ("WHERE org_id = ?", (org_id,)) if org_id is not None else ("", ())
         rows = self._db().execute(f"SELECT org_id, uid, body FROM bookings {where} ORDER BY org_id, uid LIMIT ?", (*args, limit))
         return [(row[0], row[1], bytes(row[2])) for row in rows]
+
+    def answer_for(self, operation_id: str, values: dict[str, Any]) -> tuple[int, Any] | None:
+        """The answer set at run time for this operation whose parameter values all match the request's, newest first."""
+        self._fresh()
+        answers = self._answers
+        if answers is None:
+            answers = {}
+            rows = self._db().execute("SELECT operation_id, match, status, body FROM answers ORDER BY id DESC")
+            for operation, match, status, body in rows:
+                answers.setdefault(operation, []).append((json.loads(match), status, json.loads(body)))
+            self._answers = answers
+        for match, status, body in answers.get(operation_id, ()):
+            if all(name in values and _same(values[name], wanted) for name, wanted in match.items()):
+                return status, body
+        return None
+
+    def answers(self, operation_id: str | None = None) -> list[dict[str, Any]]:
+        """The answers set at run time (newest first), for one operation or all."""
+        where, args = ("WHERE operation_id = ?", (operation_id,)) if operation_id else ("", ())
+        rows = self._db().execute(f"SELECT id, operation_id, match, status, body FROM answers {where} ORDER BY id DESC", args)
+        return [{"id": r[0], "operation_id": r[1], "when": json.loads(r[2]), "status": r[3], "body": json.loads(r[4])} for r in rows]
+
+    def put_answer(self, operation_id: str, match: dict[str, Any], status: int, body: Any) -> int:
+        """Set what an operation answers (for requests whose parameters match `match`); returns the answer's id."""
+        self._write([("INSERT INTO answers (operation_id, match, status, body) VALUES (?, ?, ?, ?)",
+                      (operation_id, json.dumps(match, sort_keys=True), status, json.dumps(body)))])
+        return int(self._db().execute("SELECT max(id) FROM answers").fetchone()[0])
+
+    def clear_answers(self, operation_id: str | None = None) -> int:
+        """Forget the answers set at run time (of one operation, or all); returns how many."""
+        count = len(self.answers(operation_id))
+        if operation_id:
+            self._write([("DELETE FROM answers WHERE operation_id = ?", (operation_id,))])
+        else:
+            self._write([("DELETE FROM answers", ())])
+        return count
 
     def counts(self) -> tuple[int, int]:
         """(organizations, bookings) stored now."""
@@ -202,6 +251,7 @@ class SharedStore:
             ("DELETE FROM bookings", ()),
             ("INSERT INTO organizations SELECT * FROM initial_organizations", ()),
             ("INSERT INTO bookings SELECT * FROM initial_bookings", ()),
+            ("DELETE FROM answers", ()),
         ])
 
     def remove(self) -> None:

@@ -1,4 +1,8 @@
-"""The request pipeline as data: each step is a replaceable function, so faults can swap one out."""
+"""Get Appointment's request pipeline as data: each step is a replaceable function, so faults can swap one out.
+
+This is the handler registered for the `getAppointment` operation (mock_server/handlers.py): its dataset,
+its organization rules. Every other operation is served by the generic handler (pipeline/generic.py).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,17 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from mock_server.data import GET_APPOINTMENT
 from mock_server.pipeline.auth import Identity, TokenVerifier
 from mock_server.pipeline.bookings import lookup_booking
 from mock_server.data.store import SharedStore
-from mock_server.pipeline.negotiation import forced_response, parse_preference
+from mock_server.pipeline.negotiation import forced_response, parse_preference, servable_bodies
 from mock_server.pipeline.organization import resolve_organization
-from mock_server.spec import ApiSpec
+from mock_server.pipeline.request import OperationRequest, Query
 from mock_server.pipeline.validation import RequestValidator
-from mock_server.serving.wsgi import Query
+from mock_server.spec import ApiSpec, Operation
+
+__all__ = ["GET_APPOINTMENT", "Pipeline", "build_pipeline"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +28,8 @@ class Pipeline:
     """authenticate → validate → negotiate → resolve organization → look up; one field per step."""
 
     spec: ApiSpec
+    operation: Operation
+    bodies: dict[int, dict[str, Any]]
     store: SharedStore
     secret: str
     org_pattern: re.Pattern[str]
@@ -32,11 +41,12 @@ class Pipeline:
     resolve_organization: Callable[["Pipeline", Identity, str | None], str]
     lookup: Callable[["Pipeline", str, str], bytes]
 
-    def handle(self, appointment_id: str, authorization: str | None, query: Query, prefer: str | None) -> tuple[int, Any]:
+    def __call__(self, request: OperationRequest) -> tuple[int, Any]:
         """Run every step for one request; errors travel as ApiError."""
-        identity = self.authenticate(self, authorization)
-        query_org = self.validate(self, appointment_id, list(query.get("org_id", ())))
-        forced = self.negotiate(self, prefer, query)
+        appointment_id = request.path_params.get("appointment_id", "")
+        identity = self.authenticate(self, request.authorization)
+        query_org = self.validate(self, appointment_id, list(request.query.get("org_id", ())))
+        forced = self.negotiate(self, request.prefer, request.query)
         if forced is not None:
             return forced
         org_id = self.resolve_organization(self, identity, query_org)
@@ -53,7 +63,7 @@ def _validate(p: Pipeline, appointment_id: str, org_values: list[str]) -> str | 
 
 def _negotiate(p: Pipeline, prefer: str | None, query: Query) -> tuple[int, Any] | None:
     preference = parse_preference(prefer, query)
-    return None if preference is None else forced_response(p.spec, preference)
+    return None if preference is None else forced_response(p.bodies, preference, p.validator.parameters.code)
 
 
 def _resolve(p: Pipeline, identity: Identity, query_org: str | None) -> str:
@@ -64,16 +74,19 @@ def _lookup(p: Pipeline, org_id: str, appointment_id: str) -> bytes:
     return lookup_booking(p.store, org_id, appointment_id)
 
 
-def build_pipeline(spec: ApiSpec, store: SharedStore, secret: str) -> Pipeline:
-    """The clean pipeline, as the contract describes it."""
-    org_pattern = spec.parameter_pattern("org_id", "query")
+def build_pipeline(spec: ApiSpec, store: SharedStore, secret: str, verifier: TokenVerifier | None = None) -> Pipeline:
+    """The clean pipeline of Get Appointment, as the contract describes it."""
+    operation = spec.operation(GET_APPOINTMENT)
+    org_pattern = operation.parameter_pattern("org_id", "query")
     return Pipeline(
         spec=spec,
+        operation=operation,
+        bodies=servable_bodies(operation),
         store=store,
         secret=secret,
         org_pattern=org_pattern,
-        validator=RequestValidator(spec),
-        verifier=TokenVerifier(secret, org_pattern),
+        validator=RequestValidator(spec, operation),
+        verifier=verifier or TokenVerifier(secret, org_pattern),
         authenticate=_authenticate,
         validate=_validate,
         negotiate=_negotiate,

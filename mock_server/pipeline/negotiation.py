@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.envelope import ApiError
-from mock_server.spec import ApiSpec, SpecError
-from mock_server.serving.wsgi import Query
+from mock_server.pipeline.derived import derived_body
+from mock_server.pipeline.request import Query
+from mock_server.spec import Operation
 
 _PREFERENCE = re.compile(r"\s*(code|example)\s*=\s*\"?([^\",;\s]*)\"?\s*", re.IGNORECASE)
 
@@ -38,35 +39,49 @@ def parse_preference(prefer_header: str | None, query: Query) -> Preference | No
     return Preference(code=found.get("code"), example=found.get("example"))
 
 
-def _catalogue(spec: ApiSpec) -> str:
-    return "; ".join(f"{status}: {', '.join(names) or '(no examples)'}" for status, names in spec.example_names().items())
+DERIVED = "derived_from_schema"  # the name a schema-derived body is served under (Prefer: example=derived_from_schema)
 
 
-def forced_response(spec: ApiSpec, preference: Preference) -> tuple[int, Any]:
-    """The status and example body that the preference selects, or a 400 listing what exists."""
+def servable_bodies(operation: Operation) -> dict[int, dict[str, Any]]:
+    """What each documented response can be served with: its named examples, else a body derived from its schema."""
+    bodies: dict[int, dict[str, Any]] = {}
+    for status in operation.statuses:
+        response = operation.responses[status]
+        if response.examples:
+            bodies[status] = dict(response.examples)
+        elif response.schema:
+            bodies[status] = {DERIVED: derived_body(response.schema, f"{operation.label} response {status}")}
+        else:
+            bodies[status] = {DERIVED: None}  # a response without content: no body
+    return bodies
+
+
+def _catalogue(bodies: dict[int, dict[str, Any]]) -> str:
+    return "; ".join(f"{status}: {', '.join(names)}" for status, names in bodies.items())
+
+
+def forced_response(bodies: dict[int, dict[str, Any]], preference: Preference, invalid_code: str) -> tuple[int, Any]:
+    """The status and body that the preference selects, or the invalid-input error listing what exists."""
     if preference.code is not None:
-        if not preference.code.isdigit() or int(preference.code) not in spec.responses:
+        if not preference.code.isdigit() or int(preference.code) not in bodies:
             raise ApiError(
-                "INVALID_REQUEST",
-                f"Prefer code={preference.code} is not a documented response. Documented examples by status: {_catalogue(spec)}",
+                invalid_code,
+                f"Prefer code={preference.code} is not a documented response. Documented examples by status: {_catalogue(bodies)}",
             )
-        response = spec.responses[int(preference.code)]
+        status = int(preference.code)
         if preference.example is None:
-            if not response.examples:
-                raise ApiError("INVALID_REQUEST", f"Response {response.status} has no example to serve")
-            return response.status, next(iter(response.examples.values()))
-        if preference.example in response.examples:
-            return response.status, response.examples[preference.example]
+            return status, next(iter(bodies[status].values()))
+        if preference.example in bodies[status]:
+            return status, bodies[status][preference.example]
         raise ApiError(
-            "INVALID_REQUEST",
-            f"Prefer example={preference.example} is not an example of response {response.status}. "
-            f"Documented examples by status: {_catalogue(spec)}",
+            invalid_code,
+            f"Prefer example={preference.example} is not an example of response {status}. "
+            f"Documented examples by status: {_catalogue(bodies)}",
         )
-    try:
-        return spec.example(str(preference.example))
-    except SpecError:
-        pass
+    for status, named in bodies.items():
+        if preference.example in named:
+            return status, named[str(preference.example)]
     raise ApiError(
-        "INVALID_REQUEST",
-        f"Prefer example={preference.example} is not a documented example. Documented examples by status: {_catalogue(spec)}",
+        invalid_code,
+        f"Prefer example={preference.example} is not a documented example. Documented examples by status: {_catalogue(bodies)}",
     )

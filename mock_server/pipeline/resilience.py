@@ -12,14 +12,12 @@ import random
 import re
 import time
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from mock_server.envelope import ApiError
-from mock_server.pipeline import Pipeline
-from mock_server.serving.wsgi import Query
+from mock_server.pipeline.request import Query
 
 MAX_LATENCY_MS = 30_000
-INJECTED_CODES = ("CALCOM_API_ERROR", "INTERNAL_ERROR")
 _LATENCY = re.compile(r"^\s*(\d{1,5})(?:\s*-\s*(\d{1,5}))?\s*$")
 _PREFER_ITEM = re.compile(r"\s*(latency|error-rate)\s*=\s*\"?([^\",;]*)\"?\s*", re.IGNORECASE)
 
@@ -64,18 +62,32 @@ def _preferences(prefer: str | None) -> dict[str, str]:
     return found
 
 
-def with_resilience(pipeline: Pipeline, settings: Resilience, rng: random.Random | None = None) -> Pipeline:
-    """The pipeline with its negotiate step able to delay answers and inject documented errors."""
-    clean = pipeline.negotiate
-    chance = rng or random.Random()
-    injected = []
-    for code in INJECTED_CODES:
-        status = pipeline.spec.status_for_code(code)
-        body = next((ex for ex in pipeline.spec.responses[status].examples.values() if ex.get("code") == code), None)
-        if body is not None:
-            injected.append((status, body))
+def injected_answers(bodies: dict[int, dict[str, Any]]) -> list[tuple[int, Any]]:
+    """The documented server errors an error rate may answer with: each 5xx code's first example."""
+    answers = []
+    for status, named in sorted(bodies.items()):
+        if status < 500:
+            continue
+        seen: set[Any] = set()
+        for body in named.values():
+            code = body.get("code") if isinstance(body, dict) else None
+            if code not in seen:
+                seen.add(code)
+                answers.append((status, body))
+    return answers
 
-    def negotiate(p: Pipeline, prefer: str | None, query: Query) -> tuple[int, Any] | None:
+
+Handler = TypeVar("Handler")
+
+
+def with_resilience(handler: Handler, settings: Resilience, rng: random.Random | None = None) -> Handler:
+    """The handler (Get Appointment's pipeline, or a generic one) with its negotiate step able to delay answers
+    and inject the operation's documented server errors."""
+    clean = handler.negotiate  # type: ignore[attr-defined]
+    chance = rng or random.Random()
+    injected = injected_answers(handler.bodies)  # type: ignore[attr-defined]
+
+    def negotiate(p: Any, prefer: str | None, query: Query) -> tuple[int, Any] | None:
         asked = _preferences(prefer) if prefer else {}
         latency, rate = settings.latency, settings.error_rate
         try:
@@ -92,5 +104,5 @@ def with_resilience(pipeline: Pipeline, settings: Resilience, rng: random.Random
             return chance.choice(injected)
         return forced
 
-    return replace(pipeline, negotiate=negotiate)
+    return replace(handler, negotiate=negotiate)  # type: ignore[type-var]
 

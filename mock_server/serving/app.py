@@ -1,11 +1,12 @@
-"""The application factory: the mock's WSGI stack, with the Flask app around the documented operation.
+"""The application factory: the mock's WSGI stack, with the Flask app around the documented operations.
 
 Requests flow, outermost first:
     RequestRecorder  a log line and a journal entry per request
     Cors             preflights answered; CORS headers on every answer (--no-cors: absent)
     AdminRoutes      /__mock/... to the admin API (--no-admin: absent)
     FaultLayer       (--fault) deliberate violations
-    OperationRouter  the documented operation to the pipeline; anything else to Flask (404 envelope)
+    OperationRouter  each documented operation to its handler (mock_server/handlers.py); anything else to
+                     Flask (404 envelope)
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from mock_server.admin.journal import Journal
 from mock_server.config import MockConfig
 from mock_server.data.dataset import Dataset, StoreSeeding, create_store, load_dataset
 from mock_server.data.store import SharedStore
-from mock_server.pipeline import Pipeline, build_pipeline
-from mock_server.pipeline.resilience import Resilience, parse_error_rate, parse_latency, with_resilience
+from mock_server.handlers import Handler, HandlerContext, build_handlers, token_verifier
+from mock_server.pipeline.resilience import Resilience, parse_error_rate, parse_latency
 from mock_server.serving.cors import Cors
 from mock_server.serving.request_log import RequestRecorder, configure_logging
 from mock_server.serving.router import OperationRouter
@@ -35,14 +36,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class MockParts:
-    """What one mock is made of: settings, spec, start-up dataset, shared store, journal, pipeline, fault."""
+    """What one mock is made of: settings, spec, start-up dataset, shared store, journal, handlers, fault."""
 
     config: MockConfig
     spec: ApiSpec
     dataset: Dataset | None  # the parsed start-up dataset (None for the served mock: only the store has it)
     store: SharedStore
     journal: Journal | None
-    pipeline: Pipeline
+    handlers: dict[str, Handler]  # by operationId
     fault: Fault | None
 
     @property
@@ -52,7 +53,7 @@ class MockParts:
 
     def wsgi_stack(self, fallback: WsgiApp) -> WsgiApp:
         """The middlewares and the router in front of fallback, which answers off the operation's route."""
-        stack: WsgiApp = OperationRouter(self.pipeline, fallback=fallback)
+        stack: WsgiApp = OperationRouter(self.spec, self.handlers, fallback=fallback)
         if self.fault is not None and self.fault.rewrite is not None:
             from mock_server.faults import FaultLayer
 
@@ -71,7 +72,7 @@ class MockParts:
         """The parts by name (what `app.extensions["mock"]` holds)."""
         return {
             "config": self.config, "spec": self.spec, "dataset": self.dataset, "store": self.store,
-            "journal": self.journal, "fault": self.fault, "pipeline": self.pipeline,
+            "journal": self.journal, "fault": self.fault, "handlers": self.handlers,
         }
 
 
@@ -95,22 +96,21 @@ def build_mock(config: MockConfig | None = None, *, keep_dataset: bool = True, m
     journal = None
     if config.admin_refusal() is None and config.journal_size > 0:
         journal = Journal.create(store.folder, config.journal_size, config.workers)
-    pipeline = build_pipeline(spec, store, config.jwt_secret)
     fault = None
     if config.fault:
         from mock_server.faults import find_fault  # only a faulty mock needs the fault catalogue
 
         fault = find_fault(config.fault)
-        pipeline = fault.apply_to_pipeline(pipeline)
-    pipeline = with_resilience(
-        pipeline, Resilience(parse_latency(config.latency) if config.latency else None, parse_error_rate(str(config.error_rate)))
+    context = HandlerContext(spec, store, config.jwt_secret, token_verifier(spec, config.jwt_secret), store, fault)
+    handlers = build_handlers(
+        context, Resilience(parse_latency(config.latency) if config.latency else None, parse_error_rate(str(config.error_rate)))
     )
     configure_logging()
     if seeding is not None:
         if meanwhile is not None:
             meanwhile()
         seeding.wait()
-    return MockParts(config, spec, dataset, store, journal, pipeline, fault)
+    return MockParts(config, spec, dataset, store, journal, handlers, fault)
 
 
 def _remove_at_exit(store: SharedStore) -> None:

@@ -27,8 +27,11 @@ def json_response(status: int, body: dict[str, Any]) -> Response:
 
 
 def create_flask_app(spec: ApiSpec) -> Flask:
-    """The Flask app around the operation: unknown routes get 404, anything unexpected the 500 envelope."""
+    """The Flask app around the operations: unknown routes get 404, anything unexpected the 500 envelope."""
     app = Flask("mock_server")
+    invalid, internal = spec.invalid_input_code, spec.internal_error_code or "INTERNAL_ERROR"
+    listed = [f"{op.method} {op.path}" for op in spec.operations.values()]
+    served = ", ".join(listed[:5]) + (f" and {len(listed) - 5} more" if len(listed) > 5 else "")
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:
@@ -36,14 +39,14 @@ def create_flask_app(spec: ApiSpec) -> Flask:
         if status >= 500:
             return _internal_error(error)
         if status == 404:
-            message = f"No route for {request.method} {request.path[:200]}; the API serves GET {spec.route}"
+            message = f"No route for {request.method} {request.path[:200]}; the API serves {served}"
         else:
-            status, message = spec.status_for_code("INVALID_REQUEST"), f"Malformed request: {error.description or error.name}"
-        return json_response(status, error_body("INVALID_REQUEST", message))
+            status, message = spec.status_for_code(invalid), f"Malformed request: {error.description or error.name}"
+        return json_response(status, error_body(invalid, message))
 
     @app.errorhandler(Exception)
     def _internal_error(error: Exception) -> Response:
         log.error("internal error on %s %s: %s: %s", request.method, request.path[:200], type(error).__name__, error)
-        return json_response(spec.status_for_code("INTERNAL_ERROR"), error_body("INTERNAL_ERROR", "Internal server error"))
+        return json_response(spec.status_for_code(internal), error_body(internal, "Internal server error"))
 
     return app

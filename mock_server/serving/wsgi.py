@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import threading
 from http import HTTPStatus
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
+
+from mock_server.pipeline.request import Query
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 JSON_TYPE = "application/json"
-Query = Mapping[str, list[str]]  # every value of each query parameter, in request order
+__all__ = ["Query", "JSON_TYPE", "StartResponse", "WsgiApp", "collect", "json_answer", "parse_query", "status_line", "wsgi_text"]
 
 
 _STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
