@@ -80,13 +80,13 @@ class OperationClient:
             raise ContractViolation(f"{exc}\n  Reproduce with: {exchange.curl}", rule=exc.rule) from None  # type: ignore[attr-defined]
         return exchange
 
-    def expect(self, exchange: Exchange, rule: str, status: int, code: str | None) -> None:
-        """Assert the answer's status and code; the failure names the rule."""
+    def expect(self, exchange: Exchange, rule: str, status: int, code: str | None, what: str = "") -> None:
+        """Assert the answer's status and code; the failure names the rule, and what was sent."""
         body = exchange.json if isinstance(exchange.json, dict) else {}
         if (exchange.status, body.get("code") if code else None) != (status, code):
             wanted = f"{status} {code or ''}".strip()
             raise ContractViolation(mask_text(
-                f"[{rule}] expected {wanted}, got {exchange.status} {body.get('code') or ''}".rstrip()
+                f"[{rule}] {what + ': ' if what else ''}expected {wanted}, got {exchange.status} {body.get('code') or ''}".rstrip()
                 + f" ({exchange.operation.operation_id if exchange.operation else 'no operation'})"
                 + f"\n  {exchange.describe()}\n  Reproduce with: {exchange.curl}"  # type: ignore[attr-defined]
             ), rule=rule)
@@ -155,7 +155,7 @@ if SECURED:
         values = _samples(client, operation)
         for what, authorization in bad_authorizations(target):
             exchange = client.send(operation, values, authorization=authorization)
-            client.expect(exchange, f"auth_is_required ({what})", *_unauthorized(operation))
+            client.expect(exchange, "auth_is_required", *_unauthorized(operation), what=what)
 
 
 # Each property exists only for a spec that has what it is about: an empty parameter set would read as a
@@ -185,7 +185,7 @@ if BREAKABLE:
         for what, value in invalid_values(parameter, LIVE):
             values = {**_samples(client, operation), parameter: value}
             exchange = client.send(operation, values)
-            client.expect(exchange, f"invalid_input_is_rejected ({parameter.name} {what})", status, code)
+            client.expect(exchange, "invalid_input_is_rejected", status, code, what=f"{parameter.name} {what} ({value!r})")
 
 
 if any(op.secured for op, _ in BREAKABLE):

@@ -5,7 +5,16 @@
     GET    /__mock/appointments[?organization_id=ORG&limit=N]  the stored bookings (Appointments), by organization
     POST   /__mock/appointments           add or replace a booking (a JSON Appointment): 201 with it
     DELETE /__mock/appointments/{id}      remove one: 204, or 404
-    POST   /__mock/reset                  the start-up dataset again, and an empty journal
+    POST   /__mock/reset                  the start-up dataset again, no answers set, and an empty journal
+    GET    /__mock/operations             the spec's operations, with the answers set for each
+    GET    /__mock/operations/{operationId}/answers     the answers set at run time for one operation
+    POST   /__mock/operations/{operationId}/answers     {status, body, when?}: what it answers from now on (201)
+    DELETE /__mock/operations/{operationId}/answers     forget them (204)
+
+An answer set at run time is checked against the operation's documented responses: the status must be one
+of them and the body must validate against its schema; `when` names parameter values (e.g. {"status":
+"pending"}) that a request must carry for the answer to apply. The newest matching answer wins; requests
+still pass authentication and validation first.
 
 Every error is the API's JSON envelope (code INVALID_REQUEST, or UNAUTHORIZED without the admin token).
 A malformed body changes nothing. When the mock listens beyond loopback, only requests that carry
@@ -49,9 +58,13 @@ class AdminApi:
         self.store = store
         self.journal = journal
         self.token = token
-        self.appointment_schema = spec.operation(GET_APPOINTMENT).responses[200].schema["properties"]["data"]["properties"]["appointment"]
-        self.fields = list(self.appointment_schema["required"])
-        self.validator = draft4_validator(self.appointment_schema)
+        self.appointment_schema: dict[str, Any] = {}
+        self.fields: list[str] = []
+        self.validator: Any = None
+        if GET_APPOINTMENT in spec.operations:  # the bookings routes serve Get Appointment's dataset
+            self.appointment_schema = spec.operation(GET_APPOINTMENT).responses[200].schema["properties"]["data"]["properties"]["appointment"]
+            self.fields = list(self.appointment_schema["required"])
+            self.validator = draft4_validator(self.appointment_schema)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -93,6 +106,22 @@ class AdminApi:
                     raise AdminError(404, f"No booking {uid!r} in the mock's dataset")
                 return 204, None
             raise _not_allowed(method, "DELETE")
+        if path == "operations":
+            if method in ("GET", "HEAD"):
+                return 200, {"operations": [self._operation_entry(op_id) for op_id in self.spec.operations]}
+            raise _not_allowed(method, "GET, HEAD")
+        if path.startswith("operations/") and path.endswith("/answers") and path.count("/") == 2:
+            operation_id = path.split("/")[1]
+            if method in ("GET", "HEAD"):
+                self._operation(operation_id)
+                return 200, {"answers": self.store.answers(operation_id)}
+            if method == "POST":
+                return 201, self._set_answer(operation_id, _read_json(environ))
+            if method == "DELETE":
+                self._operation(operation_id)
+                self.store.clear_answers(operation_id)
+                return 204, None
+            raise _not_allowed(method, "GET, HEAD, POST, DELETE")
         if path == "reset":
             if method == "POST":
                 self.store.reset()
@@ -102,12 +131,46 @@ class AdminApi:
                 return 200, {"organizations": organizations, "bookings": bookings}
             raise _not_allowed(method, "POST")
         raise AdminError(404, f"No admin route {method} {PREFIX}{path[:100]}; routes: GET|DELETE {PREFIX}requests, "
-                              f"GET|POST {PREFIX}appointments, DELETE {PREFIX}appointments/{{id}}, POST {PREFIX}reset")
+                              f"GET|POST {PREFIX}appointments, DELETE {PREFIX}appointments/{{id}}, GET {PREFIX}operations, "
+                              f"GET|POST|DELETE {PREFIX}operations/{{operationId}}/answers, POST {PREFIX}reset")
 
     def _journal(self) -> Journal:
         if self.journal is None:
             raise AdminError(404, "The request journal is off (--journal-size 0)")
         return self.journal
+
+    def _operation(self, operation_id: str) -> Any:
+        if operation_id not in self.spec.operations:
+            raise AdminError(404, f"No operation {operation_id[:100]!r} in the spec; its operations: {', '.join(self.spec.operations)}")
+        return self.spec.operation(operation_id)
+
+    def _operation_entry(self, operation_id: str) -> dict[str, Any]:
+        operation = self.spec.operation(operation_id)
+        return {"operation_id": operation_id, "method": operation.method, "path": operation.path,
+                "statuses": operation.statuses, "answers": len(self.store.answers(operation_id))}
+
+    def _set_answer(self, operation_id: str, given: Any) -> dict[str, Any]:
+        """Check an answer against the operation's documented responses and parameters, then store it."""
+        operation = self._operation(operation_id)
+        if not isinstance(given, dict) or not isinstance(given.get("status"), int) or "body" not in given:
+            raise AdminError(400, 'The body must be a JSON object {"status": <int>, "body": <JSON>, "when": {<parameter>: <value>}}')
+        status, body, when = given["status"], given["body"], given.get("when") or {}
+        response = operation.responses.get(status)
+        if response is None:
+            raise AdminError(400, f"status: {status} is not a documented status of {operation_id} (documented: {', '.join(map(str, operation.statuses))})")
+        if response.schema:
+            errors = sorted(draft4_validator(response.schema).iter_errors(body), key=lambda e: [str(p) for p in error_path(e)])
+            if errors:
+                where = ".".join(map(str, ["body", *error_path(errors[0])]))
+                raise AdminError(400, f"{where}: {error_message(errors[0])}")
+        if not isinstance(when, dict):
+            raise AdminError(400, "when: must be an object of parameter names and values")
+        names = [p.name for p in operation.parameters]
+        unknown = sorted(set(when) - set(names))
+        if unknown:
+            raise AdminError(400, f"when: {unknown[0]} is not a parameter of {operation_id} (its parameters: {', '.join(names) or 'none'})")
+        answer_id = self.store.put_answer(operation_id, when, status, body)
+        return {"id": answer_id, "operation_id": operation_id, "status": status, "body": body, "when": when}
 
     def _list(self, query: str) -> dict[str, Any]:
         """The stored bookings as Appointments of the spec, at most `limit` (default and cap: LIST_LIMIT)."""

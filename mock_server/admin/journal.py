@@ -94,9 +94,9 @@ class Journal:
 
     # --- recording (every request) -----------------------------------------------------------------
 
-    def record(self, method: str, path: str, query: str, authorization: str | None, status: int, code: str) -> None:
+    def record(self, method: str, path: str, query: str, authorization: str | None, status: int, code: str, operation_id: str = "") -> None:
         """Append one request; a full ring drops its oldest entry. (Kept lean: it runs on every request.)"""
-        key = (method, path, query, authorization, status, code)
+        key = (method, path, query, authorization, status, code, operation_id)
         entry = self._entries.get(key)
         if entry is None:
             entry = self._entry_for(key)
@@ -113,15 +113,15 @@ class Journal:
             self._written = written + 1
             _WRITTEN.pack_into(view, self._ring_at + 8, written + 1)  # type: ignore[arg-type]
 
-    def _entry_for(self, key: tuple[str, str, str, str | None, int, str]) -> bytes:
+    def _entry_for(self, key: tuple[str, str, str, str | None, int, str, str]) -> bytes:
         """A slot's bytes after its time, for one kind of request (memoized: a client repeats its requests)."""
-        method, path, query, authorization, status, code = key
+        method, path, query, authorization, status, code, operation_id = key
         org = self._org_named(authorization) if authorization else ""
         if len(path) > FIELD_LIMIT or _SEPARATOR in path:
             path = _clean(path)
         if query and (len(query) > FIELD_LIMIT or _SEPARATOR in query):
             query = _clean(query)
-        payload = f"{method}\x1f{path}\x1f{query}\x1f{org}\x1f{status}\x1f{code}".encode("utf-8", "replace")[:_PAYLOAD_LIMIT]
+        payload = f"{method}\x1f{path}\x1f{query}\x1f{org}\x1f{status}\x1f{code}\x1f{operation_id}".encode("utf-8", "replace")[:_PAYLOAD_LIMIT]
         entry = _LENGTH.pack(len(payload)) + payload
         if len(self._entries) >= 1024:
             self._entries = {}
@@ -154,11 +154,11 @@ class Journal:
                     continue
                 payload = bytes(view[slot_at + _SLOT.size: slot_at + _SLOT.size + length]).decode("utf-8", "replace")
                 parts = payload.split(_SEPARATOR)
-                if len(parts) != 6:
+                if len(parts) != 7:
                     continue  # a slot being written right now
-                method, path, query, org, status, code = parts
+                method, path, query, org, status, code, operation_id = parts
                 entry = {
-                    "time": _iso(when), "method": method, "path": path, "query": query,
+                    "time": _iso(when), "method": method, "path": path, "query": query, "operation_id": operation_id or None,
                     "org_id": org or None, "status": int(status) if status.isdigit() else None, "code": code or None,
                 }
                 found.append((when, ring, entry))

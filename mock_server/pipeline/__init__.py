@@ -49,6 +49,9 @@ class Pipeline:
         forced = self.negotiate(self, request.prefer, request.query)
         if forced is not None:
             return forced
+        stored = self.store.answer_for(self.operation.operation_id, {"appointment_id": appointment_id, "org_id": query_org})
+        if stored is not None:
+            return stored  # an answer set at run time through the admin API
         org_id = self.resolve_organization(self, identity, query_org)
         return 200, self.lookup(self, org_id, appointment_id)
 

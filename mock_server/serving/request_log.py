@@ -16,7 +16,7 @@ import weakref
 from typing import Any, Iterable, TextIO
 
 from mock_server.admin.journal import Journal
-from mock_server.serving.wsgi import StartResponse, WsgiApp, wsgi_text
+from mock_server.serving.wsgi import OPERATION_KEY, StartResponse, WsgiApp, wsgi_text
 
 LOGGER_NAME = "mock_server.requests"
 MAX_TARGET = 200
@@ -203,7 +203,8 @@ class RequestRecorder:
         method = environ.get("REQUEST_METHOD", "?")
         if self.journal is not None and not path.startswith(ADMIN_PREFIX):
             self.journal.record(method, path, wsgi_text(query) if query and not query.isascii() else query,
-                                environ.get("HTTP_AUTHORIZATION"), int(status), "" if code == "-" else code)
+                                environ.get("HTTP_AUTHORIZATION"), int(status), "" if code == "-" else code,
+                                environ.get(OPERATION_KEY) or "")
         if self.lines is not None:
             target = f"{path}?{query}" if query else path
             if len(target) > MAX_TARGET:

@@ -14,10 +14,9 @@ from mock_server.envelope import ApiError, error_body
 from mock_server.pipeline.request import OperationRequest
 from mock_server.routing import Match, NotAllowed, Routes
 from mock_server.spec import ApiSpec, Operation, SpecError
-from mock_server.serving.wsgi import StartResponse, WsgiApp, json_answer, parse_query, wsgi_text
+from mock_server.serving.wsgi import OPERATION_KEY, StartResponse, WsgiApp, json_answer, parse_query, wsgi_text
 
 log = logging.getLogger("mock_server")
-OPERATION_KEY = "ravan.operation_id"  # the environ key that names the operation a request was routed to
 
 
 class OperationRouter:

@@ -13,7 +13,8 @@ from mock_server.pipeline.request import Query
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 JSON_TYPE = "application/json"
-__all__ = ["Query", "JSON_TYPE", "StartResponse", "WsgiApp", "collect", "json_answer", "parse_query", "status_line", "wsgi_text"]
+OPERATION_KEY = "ravan.operation_id"  # the environ key the router sets: the operation a request was routed to
+__all__ = ["Query", "JSON_TYPE", "OPERATION_KEY", "StartResponse", "WsgiApp", "collect", "json_answer", "parse_query", "status_line", "wsgi_text"]
 
 
 _STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}

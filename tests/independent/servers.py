@@ -61,3 +61,20 @@ def start(name: str) -> ServerProcess:
     spec = load_spec()
     statuses = json.dumps({code: spec.status_for_code(code) for code in spec.error_codes})
     return SERVERS[name](env={"APP_JWT_SECRET": SECRET, "APP_ERROR_STATUSES": statuses}).start()
+
+
+class OperationsServer(ServerProcess):
+    """tests/independent/operations_server.py under uvicorn: the spec of tests/specs/ with its four operations."""
+
+    name = "operations-uvicorn"
+
+    def command(self) -> list[str]:
+        """uvicorn on self.host:self.port."""
+        return [sys.executable, "-m", "uvicorn", "tests.independent.operations_server:app", "--host", self.host, "--port", str(self.port), "--log-level", "warning"]
+
+
+def start_operations_server(fault: str = "") -> ServerProcess:
+    """The independent server of the four operations, correct or with one fault (APP_FAULT)."""
+    spec = load_spec()
+    statuses = json.dumps({code: spec.status_for_code(code) for code in spec.error_codes})
+    return OperationsServer(env={"APP_JWT_SECRET": SECRET, "APP_ERROR_STATUSES": statuses, "APP_FAULT": fault}).start()
