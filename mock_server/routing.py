@@ -1,17 +1,19 @@
 """The routing table: (method, path) to one operation of the spec, as Prism's router does it.
 
-Concrete segments beat templated ones (`/appointments/search` wins over `/appointments/{id}`); a path that
-matches without its method is a 405 with the methods the path has; HEAD is served where GET is documented.
-A path parameter matches one segment. When no template matches exactly, a template that ends in a parameter
-still takes a path that starts with its fixed part, the rest (empty, or with slashes) as that parameter's
-value, so that `/appointments/` or `/appointments/a/b` reach the operation and get its documented 400 for a
-malformed value rather than a 404 (clients and fuzzers send such paths; the contract documents the 400).
+Paths are matched segment by segment in a tree of the spec's path templates, so a lookup costs the depth of the
+path, not the number of operations. Concrete segments beat templated ones (`/appointments/search` wins over
+`/appointments/{id}`); a path that matches without its method is a 405 with the methods the path has; HEAD is
+served where GET is documented. A path parameter matches one segment. When no template matches exactly, a
+template that ends in a parameter still takes a path that starts with its fixed part, the rest (empty, or with
+slashes) as that parameter's value, so that `/appointments/` or `/appointments/a/b` reach the operation and get
+its documented 400 for a malformed value rather than a 404 (clients and fuzzers send such paths; the contract
+documents the 400).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from mock_server.spec import Operation
@@ -32,73 +34,94 @@ class NotAllowed:
     allow: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class _Path:
-    template: str
-    exact: re.Pattern[str]
-    lenient: re.Pattern[str] | None
-    names: tuple[str, ...]
-    methods: dict[str, Operation]
-    rank: tuple[int, int]
+@dataclass
+class _Node:
+    literal: dict[str, "_Node"] = field(default_factory=dict)
+    param: "_Node | None" = None
+    param_name: str = ""
+    methods: dict[str, Operation] | None = None  # a template ends here
+    names: tuple[str, ...] = ()  # the template's parameter names, in order
 
 
-def _patterns(template: str) -> tuple[re.Pattern[str], re.Pattern[str] | None, tuple[str, ...]]:
-    names: list[str] = []
-    parts = re.split(r"({[^{}]+})", template)
-    regex = ""
-    for part in parts:
-        if part.startswith("{") and part.endswith("}"):
-            names.append(part[1:-1])
-            regex += f"(?P<p{len(names) - 1}>[^/]+)"
-        else:
-            regex += re.escape(part)
-    exact = re.compile(f"^{regex}$")
-    lenient = None
-    last = parts[-2] if len(parts) >= 2 and parts[-1] == "" else ""
-    if last.startswith("{") and template.endswith(last):
-        head = regex[: regex.rindex("(?P<")]
-        fixed = head[:-1] if head.endswith("/") else head  # the slash before the parameter may be missing too
-        lenient = re.compile(f"^{fixed}(?:/(?P<p{len(names) - 1}>.*))?$")
-    return exact, lenient, tuple(names)
+def _segments(path: str) -> list[str]:
+    return path.split("/")[1:] if path.startswith("/") else path.split("/")
 
 
 class Routes:
     """Every operation of a spec by method and path template; match() finds the one a request is for."""
 
     def __init__(self, operations: Iterable[Operation]):
-        by_template: dict[str, dict[str, Operation]] = {}
+        self._root = _Node()
+        self._lenient: list[tuple[str, str, tuple[str, ...], dict[str, Operation]]] = []  # (fixed prefix, last param)
+        templates: dict[str, dict[str, Operation]] = {}
         for operation in operations:
-            by_template.setdefault(operation.path, {})[operation.method] = operation
-        paths = []
-        for template, methods in by_template.items():
-            exact, lenient, names = _patterns(template)
-            literal = re.sub(r"{[^{}]+}", "", template)
-            concrete_segments = sum(1 for segment in template.split("/") if segment and "{" not in segment)
-            paths.append(_Path(template, exact, lenient, names, methods, (-concrete_segments, -len(literal))))
-        self._paths = sorted(paths, key=lambda p: p.rank)
+            templates.setdefault(operation.path, {})[operation.method] = operation
+        for template, methods in templates.items():
+            node = self._root
+            names = []
+            for segment in _segments(template):
+                if segment.startswith("{") and segment.endswith("}"):
+                    names.append(segment[1:-1])
+                    if node.param is None:
+                        node.param = _Node()
+                    node = node.param
+                else:
+                    node = node.literal.setdefault(segment, _Node())
+            node.methods, node.names = methods, tuple(names)
+            last = re.fullmatch(r"(.*?)/?{([^{}/]+)}", template)
+            if last and "{" not in last.group(1):
+                self._lenient.append((last.group(1), last.group(2), tuple(names), methods))
+        self._lenient.sort(key=lambda item: -len(item[0]))  # the longest fixed part first
 
-    def _found(self, path: _Path, match: re.Match[str], method: str) -> Match | NotAllowed:
-        operation = path.methods.get(method) or (path.methods.get("GET") if method == "HEAD" else None)
+    def _walk(self, node: _Node, segments: list[str], index: int, values: list[str]) -> _Node | None:
+        if index == len(segments):
+            return node if node.methods is not None else None
+        segment = segments[index]
+        child = node.literal.get(segment)
+        if child is not None:
+            found = self._walk(child, segments, index + 1, values)
+            if found is not None:
+                return found
+        if node.param is not None and segment:
+            values.append(segment)
+            found = self._walk(node.param, segments, index + 1, values)
+            if found is not None:
+                return found
+            values.pop()
+        return None
+
+    @staticmethod
+    def _found(methods: dict[str, Operation], names: tuple[str, ...], values: list[str], method: str) -> Match | NotAllowed:
+        operation = methods.get(method) or (methods.get("GET") if method == "HEAD" else None)
         if operation is None:
-            allow = list(path.methods)
+            allow = list(methods)
             if "GET" in allow:
                 allow.append("HEAD")
             return NotAllowed(tuple(allow))
-        return Match(operation, {name: match.group(f"p{i}") or "" for i, name in enumerate(path.names)})
+        return Match(operation, dict(zip(names, values)))
 
     def match(self, method: str, path: str) -> Match | NotAllowed | None:
         """The operation for a request, a 405's allowed methods, or None (no documented path: a 404)."""
-        for candidate in self._paths:
-            found = candidate.exact.match(path)
-            if found is not None:
-                return self._found(candidate, found, method)
-        for candidate in self._paths:
-            if candidate.lenient is not None:
-                found = candidate.lenient.match(path)
-                if found is not None:
-                    return self._found(candidate, found, method)
+        values: list[str] = []
+        node = self._walk(self._root, _segments(path), 0, values)
+        if node is not None and node.methods is not None:
+            return self._found(node.methods, node.names, values, method)
+        for fixed, _name, names, methods in self._lenient:
+            if path == fixed or path.startswith(fixed + "/"):
+                return self._found(methods, names, [path[len(fixed) + 1:]], method)
         return None
 
     def templates(self) -> list[str]:
-        """The documented path templates, most concrete first."""
-        return [p.template for p in self._paths]
+        """The documented path templates."""
+        found: list[str] = []
+
+        def visit(node: _Node, prefix: str) -> None:
+            if node.methods is not None:
+                found.append(next(iter(node.methods.values())).path)
+            for segment, child in node.literal.items():
+                visit(child, f"{prefix}/{segment}")
+            if node.param is not None:
+                visit(node.param, prefix + "/{}")
+
+        visit(self._root, "")
+        return found

@@ -423,7 +423,8 @@ def _operations(path: Path, raw: dict[str, Any], resolved: dict[str, Any]) -> di
     return operations
 
 
-def _build(path: Path) -> ApiSpec:
+def build_spec(path: Path) -> ApiSpec:
+    """Read, resolve and check a spec file (load_spec caches this per path)."""
     try:
         text = path.read_bytes()
     except OSError as exc:
@@ -446,7 +447,7 @@ def _build(path: Path) -> ApiSpec:
 
 @lru_cache(maxsize=8)
 def _load_cached(path: Path) -> ApiSpec:
-    return _build(path)
+    return build_spec(path)
 
 
 def spec_path(path: str | os.PathLike[str] | None = None) -> Path:

@@ -7,7 +7,6 @@ parameters, an item with an integer path parameter and a 200 without an example,
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import yaml
 from contract_tests.schemas import openapi_validator
 from mock_server.data import GET_APPOINTMENT
 from mock_server.serving.launcher import MockProcess
-from mock_server.spec import load_spec, spec_path
+from mock_server.spec import load_spec
 from mock_server.tokens import mint_token
 from tests.independent.servers import SECRET, start_operations_server
 from tests.specs import NEW_OPERATIONS, spec_with_more_operations

@@ -1,0 +1,53 @@
+"""The routing table: (method, path) to one operation, as Prism's router does it."""
+
+from __future__ import annotations
+
+import pytest
+
+from mock_server.routing import Match, NotAllowed, Routes
+from mock_server.spec import Operation
+
+
+def operation(operation_id: str, method: str, path: str) -> Operation:
+    return Operation(operation_id, method, path, (), ("bearerAuth",), {}, None, {})
+
+
+ROUTES = Routes([
+    operation("getItem", "GET", "/items/{item_id}"),
+    operation("searchItems", "GET", "/items/search"),
+    operation("listItems", "GET", "/items"),
+    operation("createItem", "POST", "/items"),
+    operation("getNote", "GET", "/items/{item_id}/notes/{note_id}"),
+])
+
+
+@pytest.mark.parametrize("method,path,operation_id,params", [
+    ("GET", "/items/abc", "getItem", {"item_id": "abc"}),
+    ("GET", "/items/search", "searchItems", {}),  # a concrete segment beats a templated one
+    ("GET", "/items", "listItems", {}),
+    ("POST", "/items", "createItem", {}),
+    ("HEAD", "/items/7", "getItem", {"item_id": "7"}),  # HEAD where GET is documented
+    ("GET", "/items/7/notes/3", "getNote", {"item_id": "7", "note_id": "3"}),
+    ("GET", "/items/", "getItem", {"item_id": ""}),  # the last parameter takes what is left, so its 400 answers
+    ("GET", "/items/a/b", "getItem", {"item_id": "a/b"}),
+])
+def test_a_request_is_routed_to_its_operation(method, path, operation_id, params):
+    found = ROUTES.match(method, path)
+    assert isinstance(found, Match) and found.operation.operation_id == operation_id and found.path_params == params
+
+
+def test_a_documented_path_with_another_method_is_a_405_with_its_methods():
+    assert ROUTES.match("DELETE", "/items/7") == NotAllowed(("GET", "HEAD"))
+    assert ROUTES.match("PUT", "/items") == NotAllowed(("GET", "POST", "HEAD"))
+
+
+@pytest.mark.parametrize("path", ["/", "/nothing", "/itemsx", "/other/items/7"])
+def test_an_undocumented_path_is_not_routed(path):
+    assert ROUTES.match("GET", path) is None
+
+
+def test_a_lookup_does_not_grow_with_the_number_of_operations():
+    many = Routes([operation(f"op{i}", "GET", f"/api/v1/resource{i}/{{id}}") for i in range(600)] + [operation("target", "GET", "/api/v1/target/{id}")])
+    found = many.match("GET", "/api/v1/target/x")
+    assert isinstance(found, Match) and found.operation.operation_id == "target"
+    assert len(many._root.literal["api"].literal["v1"].literal) == 601  # one dictionary lookup per segment
