@@ -1,4 +1,7 @@
-"""A Flask mock of Ravan.ai's Get Appointment API, driven by openapi.yaml and an embedded dataset."""
+"""The mock of Ravan.ai's API: every operation of openapi.yaml, real JWT checks, Get Appointment's embedded dataset.
+
+The operations are served by a WSGI router and their handlers; Flask answers everything else (404, 500).
+"""
 
 from __future__ import annotations
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import os
 import re
@@ -438,7 +437,7 @@ def build_spec(path: Path) -> ApiSpec:
     if not isinstance(raw, dict) or not isinstance(raw.get("paths"), dict):
         raise SpecError(f"{path}: not an OpenAPI document (it has no 'paths')")
     try:
-        resolved = _resolve_refs(copy.deepcopy(raw), raw)
+        resolved = _resolve_refs(raw, raw)  # builds new containers: raw itself is left as it was read
     except _RefError as exc:
         at = _line_of(text.decode("utf-8", "replace"), exc.ref) if exc.what.endswith(")") else ""
         raise SpecError(f"{path}{at}: at {_pointer(exc.where)}: {exc.what}") from None

@@ -212,9 +212,15 @@ def test_the_gate_tells_breaking_from_additive_changes(tmp_path, mutate, breakin
         assert any(rule in c.rule for c in found), [c.line() for c in changes]
 
 
-def test_the_gate_against_head_passes(capsys):
-    assert breaking_main(["--base", "HEAD"]) in (0, 1)  # the working copy may hold a change under review
+def test_the_gate_passes_a_spec_against_itself_and_fails_a_breaking_edit(capsys, tmp_path):
+    head = tmp_path / "head.yaml"
+    head.write_text(subprocess.run(["git", "show", "HEAD:openapi.yaml"], cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+    assert breaking_main(["--base", "HEAD", "--spec", str(head)]) == 0
     assert "openapi.yaml against HEAD" in capsys.readouterr().out
+    raw = yaml.safe_load(head.read_text())
+    remove_field(raw)
+    head.write_text(yaml.safe_dump(raw, sort_keys=False))
+    assert breaking_main(["--base", "HEAD", "--spec", str(head)]) == 1
 
 
 def test_an_unknown_ref_is_a_clear_error():
@@ -266,3 +272,14 @@ def test_the_readme_is_short_and_its_first_screen_answers_the_first_questions():
     for doc in (ROOT / "docs").glob("*.md"):
         for link in re.findall(r"\]\(([\w.-]+\.md)\)", doc.read_text(encoding="utf-8")):
             assert (doc.parent / link).is_file(), f"{doc.name} links to {link}"
+
+
+def test_the_gate_judges_each_operation_added_and_removed(tmp_path):
+    from tests.specs import spec_with_more_operations
+
+    more = spec_with_more_operations(tmp_path)
+    added = compare(SPEC_PATH, more)
+    assert not [c for c in added if c.breaking], [c.line() for c in added]
+    assert {c.where.split(" ")[0] for c in added if c.rule == "operation.added"} == {"listAppointments", "getAppointmentNote", "getHealth"}
+    removed = compare(more, SPEC_PATH)
+    assert {c.where.split(" ")[0] for c in removed if c.breaking and c.rule == "operation.removed"} == {"listAppointments", "getAppointmentNote", "getHealth"}

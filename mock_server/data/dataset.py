@@ -82,11 +82,6 @@ class Dataset:
     source: Path
     organizations: dict[str, Organization]
 
-    def booking_ids(self, org_id: str) -> list[str]:
-        """The booking UIDs an organization has (empty when unknown or not connected)."""
-        org = self.organizations.get(org_id)
-        return list(org.bookings) if org else []
-
 
 def create_store(dataset: Dataset, folder: Path | None = None) -> SharedStore:
     """A new shared store holding the dataset (the server's state, in a folder of its own)."""

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from mock_server.imports import allow_optional_imports
 from mock_server.schemas import draft4_validator, error_message
 from mock_server.spec import SpecError
 
 
 def derived_body(schema: dict[str, Any], where: str) -> Any:
     """A value valid against the (resolved) schema, the same on every call; SpecError when none can be made."""
+    allow_optional_imports()
     try:
         import schemathesis
         from hypothesis import HealthCheck, Phase, find, settings

@@ -10,10 +10,11 @@ the spec designates for invalid input (`x-invalid-input-code`, or the 400's only
 from __future__ import annotations
 
 import json
-import sys
+import threading
 from typing import Any, Callable
 
 from mock_server.envelope import ApiError
+from mock_server.imports import allow_optional_imports
 from mock_server.pipeline.request import OperationRequest
 from mock_server.schemas import draft4_validator, error_message
 from mock_server.spec import ApiSpec, Operation, Parameter, SpecError
@@ -38,9 +39,7 @@ def _deserializer(spec: ApiSpec, operation: Operation, parameter: Parameter) -> 
     the served mock marks python-dotenv absent to start faster (serving/lean_imports.py), so a spec with typed
     parameters lifts that mark first. Importing openapi-core costs about 0.3 s of the start, once.
     """
-    for name in ("dotenv", "anyio"):
-        if name in sys.modules and sys.modules[name] is None:
-            del sys.modules[name]
+    allow_optional_imports()
     from jsonschema_path import SchemaPath
     from openapi_core.casting.schemas import oas30_write_schema_casters_factory
     from openapi_core.deserializing.styles import StyleDeserializersFactory, style_deserializers
@@ -64,16 +63,35 @@ def _deserializer(spec: ApiSpec, operation: Operation, parameter: Parameter) -> 
 
 
 class ParameterValidator:
-    """Checks one operation's parameters with validators compiled once from the spec."""
+    """Checks one operation's parameters with validators compiled from the spec on the operation's first request.
+
+    Compiling on first use keeps a spec's size off the mock's start: a spec of 600 operations starts as fast as
+    one of a single operation, and openapi-core is imported only when an operation with typed parameters is
+    first asked (the loader has already refused any style the deserializers do not support).
+    """
 
     def __init__(self, spec: ApiSpec, operation: Operation):
+        self.spec = spec
         self.operation = operation
         self.code = operation.invalid_input_code or spec.invalid_input_code
-        self._checks: list[tuple[Parameter, Any, str, Callable[[Any], Any] | None]] = []
-        for parameter in operation.parameters:
-            deserialize = _deserializer(spec, operation, parameter) if parameter.needs_deserializing else None
-            self._checks.append((parameter, draft4_validator(parameter.schema), describe_constraint(parameter.name, parameter.schema), deserialize))
-        self._by_name = {(p.name, p.location): i for i, (p, *_rest) in enumerate(self._checks)}
+        self._compiled: list[tuple[Parameter, Any, str, Callable[[Any], Any] | None]] | None = None
+        self._by_name: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def _checks(self) -> list[tuple[Parameter, Any, str, Callable[[Any], Any] | None]]:
+        compiled = self._compiled
+        if compiled is None:
+            with self._lock:
+                if self._compiled is None:
+                    checks = []
+                    for parameter in self.operation.parameters:
+                        deserialize = _deserializer(self.spec, self.operation, parameter) if parameter.needs_deserializing else None
+                        checks.append((parameter, draft4_validator(parameter.schema), describe_constraint(parameter.name, parameter.schema), deserialize))
+                    self._by_name = {(p.name, p.location): i for i, (p, *_rest) in enumerate(checks)}
+                    self._compiled = checks
+                compiled = self._compiled
+        return compiled
 
     def invalid(self, message: str) -> ApiError:
         """The documented answer to malformed input."""
@@ -81,7 +99,8 @@ class ParameterValidator:
 
     def check(self, name: str, location: str, value: str) -> None:
         """Raise the invalid-input error unless a plain string value satisfies the parameter's schema."""
-        parameter, validator, constraint, _ = self._checks[self._by_name[(name, location)]]
+        checks = self._checks
+        parameter, validator, constraint, _ = checks[self._by_name[(name, location)]]
         if not validator.is_valid(value):
             raise self.invalid(f"Invalid {name}: {constraint}")
 

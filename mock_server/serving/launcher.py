@@ -60,7 +60,7 @@ class ServerProcess:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def start(self) -> "MockProcess":
-        """Start on a free port (retrying once on a port clash) and wait for the first answer."""
+        """Start on a free port (up to three tries when another process takes the port meanwhile) and wait for the first answer."""
         for _attempt in range(3):
             self.port = free_port(self.host)
             command = self.command()
@@ -116,7 +116,7 @@ class ServerProcess:
 
 
 class MockProcess(ServerProcess):
-    """`python -m mock_server` under gunicorn."""
+    """`python -m mock_server` (under Granian, unless its arguments say --server gunicorn)."""
 
     name = "mock-server"
 

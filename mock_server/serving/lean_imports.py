@@ -17,7 +17,7 @@ import sys
 import types
 from typing import Any
 
-UNUSED_OPTIONAL_MODULES = ("anyio", "dotenv")
+from mock_server.imports import UNUSED_OPTIONAL_MODULES
 
 
 class _DeferredJwksClient:
