@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from contract_tests.http import ContractSession, TargetUnreachable
-from contract_tests.masking import mask_text
+from mock_server.contract.masking import mask_text
 from contract_tests.preflight import check_target, check_tokens
-from contract_tests.rules import Exchange, violations
+from mock_server.contract.rules import Exchange, violations
 from contract_tests.settings import ContractSettings, SettingsError
 from contract_tests.target import UNKNOWN_ORG, Target, live_target
 from contract_tests.verdict import Inconclusive, Verdict
@@ -123,10 +123,10 @@ def advise(spec: ApiSpec, situation: Situation, status: int, code: str | None, c
         return f"the answer is {content_type or 'untyped'}, not the JSON envelope: check that BASE_URL reaches the API itself"
     if (status, code) == (expected_status, expected_code):
         if status == 200:
-            broken = [str(v).splitlines()[0] for v in violations(exchange)]
+            broken = violations(exchange)
             if broken:
-                field = broken[0].split("] ", 1)[1].split(":", 1)[0]
-                return f"the success body breaks {broken[0].split(']')[0].lstrip('[')} ({field}): see components.schemas.Appointment"
+                what = str(broken[0]).splitlines()[0].split("] ", 1)[-1]
+                return f"the success body breaks {broken[0].rule} ({what.split(':', 1)[0]}): see components.schemas.Appointment"
         return ""
     if expected_code is not None and code == expected_code:
         return (

@@ -1,4 +1,4 @@
-"""The contract rules of contract_tests/rules.py, registered as schemathesis checks."""
+"""The contract rules of mock_server/contract/rules.py, registered as schemathesis checks."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import schemathesis
 
-from contract_tests.rules import SCHEMATHESIS_RULES, Exchange, Rule, applies
+from mock_server.contract.rules import SCHEMATHESIS_RULES, Exchange, Rule, applies
 
 
 def _as_schemathesis_check(func: Rule) -> Callable[..., None]:

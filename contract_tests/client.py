@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from contract_tests.rules import ContractViolation, Exchange, check_all
+from mock_server.contract.rules import ContractViolation, Exchange, check_all
 from mock_server.spec import Operation
 from contract_tests.http import ContractSession
-from contract_tests.masking import curl_command, mask_text, register_secret
+from mock_server.contract.masking import curl_command, mask_text, register_secret
 from contract_tests.target import Target
 
 NO_TOKEN = object()

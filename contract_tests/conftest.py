@@ -15,11 +15,11 @@ from schemathesis.config import SchemathesisConfig
 
 from contract_tests.expectations import expected_statuses, render_toml
 from contract_tests.http import ContractSession
-from contract_tests.masking import mask_text
+from mock_server.contract.masking import mask_text
 from contract_tests.observed import summary_lines
 from contract_tests.preflight import check_target, check_tokens
 from contract_tests.reachable import case_reaches_app
-from contract_tests.rules import use_spec
+from mock_server.contract.rules import use_spec
 from contract_tests.report import render, write_report, write_stopped_reports
 from contract_tests.settings import VARIABLES, ContractSettings, SettingsError, activate
 from contract_tests.target import Target, embedded_target, live_target

@@ -142,7 +142,7 @@ class ContractSession(requests.Session):
                 code = body.get("code") if isinstance(body, dict) and isinstance(body.get("code"), str) else None
             except ValueError:
                 pass
-        from contract_tests.rules import operation_for  # the spec's routing table: which operation was asked
+        from mock_server.contract.rules import operation_for  # the spec's routing table: which operation was asked
 
         operation = operation_for(response.request.method or "GET", unquote(urlsplit(response.request.url or "").path))
         key = (operation.operation_id if operation is not None else None, status, code)

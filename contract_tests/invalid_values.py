@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from contract_tests.reachable import path_segment_reaches_app, query_text_reaches_app
-from contract_tests.schemas import openapi_validator
+from mock_server.contract.response_schemas import openapi_validator
 from mock_server.spec import Parameter
 
 

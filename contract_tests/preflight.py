@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 import jwt
 
 from contract_tests.http import ContractSession, TargetUnreachable
-from contract_tests.masking import mask_text
+from mock_server.contract.masking import mask_text
 from contract_tests.settings import ContractSettings
 from contract_tests.target import Target
 from contract_tests.verdict import Inconclusive

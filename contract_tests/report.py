@@ -6,9 +6,9 @@ import re
 import time
 from pathlib import Path
 
-from contract_tests.masking import mask_text
+from mock_server.contract.masking import mask_text
 from contract_tests.observed import per_operation
-from contract_tests.rules import ALL_RULES
+from mock_server.contract.rules import ALL_RULES
 from contract_tests.settings import ContractSettings
 from contract_tests.verdict import RunRecord, Verdict
 from mock_server.spec import ApiSpec

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contract_tests.masking import register_secret
+from mock_server.contract.masking import register_secret
 from contract_tests.settings import ContractSettings
 from contract_tests.tokens import TokenFactory, claims_of
 

@@ -21,8 +21,8 @@ import pytest
 
 from contract_tests.http import ContractSession
 from contract_tests.invalid_values import invalid_values
-from contract_tests.masking import curl_command, mask_text, register_secret
-from contract_tests.rules import SPEC as API, ContractViolation, Exchange, check_all
+from mock_server.contract.masking import curl_command, mask_text, register_secret
+from mock_server.contract.rules import SPEC as API, ContractViolation, Exchange, check_all
 from contract_tests.settings import active
 from contract_tests.target import Target
 from contract_tests.tokens import claims_of

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 
 from contract_tests.client import NO_TOKEN, ApiClient
 from contract_tests import strategies
-from contract_tests.rules import SPEC as API, ContractViolation
+from mock_server.contract.rules import SPEC as API, ContractViolation
 from contract_tests.settings import active
 from mock_server.data import GET_APPOINTMENT
 from contract_tests.target import UNKNOWN_ORG, Target

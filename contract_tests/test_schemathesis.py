@@ -1,5 +1,5 @@
 """Schemathesis over openapi.yaml: examples, coverage and fuzzing phases, positive and negative data,
-every built-in check plus the project's own rules (contract_tests/rules.py)."""
+every built-in check plus the project's own rules (mock_server/contract/rules.py)."""
 
 from __future__ import annotations
 

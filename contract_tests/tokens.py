@@ -15,7 +15,7 @@ from typing import Any
 
 import jwt
 
-from contract_tests.masking import register_secret
+from mock_server.contract.masking import register_secret
 from mock_server.tokens import claims_of, header_of
 
 __all__ = ["ALGORITHM", "ORG_CLAIM", "TokenFactory", "claims_of", "header_of"]

@@ -19,7 +19,7 @@ from enum import Enum
 from typing import Any
 
 from contract_tests.findings import rules_broken
-from contract_tests.masking import mask_text
+from mock_server.contract.masking import mask_text
 
 INCONCLUSIVE_PREFIX = "inconclusive: "
 

@@ -14,7 +14,7 @@ def __getattr__(name: str) -> Any:
     # Lazy, so that `python -m mock_server token` and the contract tests' use of mock_server.spec
     # do not pay for importing Flask.
     if name == "create_app":
-        from mock_server.serving.app import create_app
+        from mock_server.app import create_app
 
         return create_app
     if name == "MockConfig":

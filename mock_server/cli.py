@@ -129,7 +129,7 @@ def serve_command(argv: list[str]) -> int:
 
     leave_out_unused_imports()
     from mock_server.data.dataset import FixturesError
-    from mock_server.serving.app import create_served_app
+    from mock_server.app import create_served_app
     from mock_server.serving.server import serve
     from mock_server.spec import SpecError
 

@@ -3,7 +3,7 @@
 With Python's `re`, `^[a-z]+$` accepts "abc\\n" (`$` also matches before a trailing newline); with
 ECMA-262, as OpenAPI specifies, and with jsonschema-rs's regex engine, it does not. jsonschema-rs
 (the Rust validator behind schemathesis) is also quick to import, which keeps the mock's start fast.
-The tests validate with another implementation (contract_tests/schemas.py), so a validator bug in one
+The tests validate with another implementation (mock_server/contract/response_schemas.py), so a validator bug in one
 cannot hide a contract bug in the other.
 """
 

@@ -13,7 +13,7 @@ from jsonschema import Draft4Validator
 from openapi_core.templating.paths.exceptions import PathNotFound
 
 from mock_server import MockConfig, create_app
-from contract_tests.schemas import openapi_validator
+from mock_server.contract.response_schemas import openapi_validator
 from mock_server.data import GET_APPOINTMENT
 from mock_server.routing import Match, Routes
 from mock_server.spec import ApiSpec, Operation

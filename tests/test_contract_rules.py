@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from contract_tests import rules
-from contract_tests.rules import ALL_RULES, SPEC as API, ContractViolation, Exchange
+from mock_server.contract import rules
+from mock_server.contract.rules import ALL_RULES, SPEC as API, ContractViolation, Exchange
 from mock_server.data import GET_APPOINTMENT
 from contract_tests.findings import rules_broken
 from mock_server.tokens import mint_token
@@ -67,7 +67,7 @@ def test_each_rule_catches_its_violation_and_names_itself(rule_name):
         rule(BROKEN[rule_name])
     message = str(caught.value)
     assert message.startswith(f"[{rule_name}] ")
-    assert rules_broken(f"E   contract_tests.rules.ContractViolation: {message}") == [rule_name]
+    assert rules_broken(f"E   mock_server.contract.rules.ContractViolation: {message}") == [rule_name]
     assert TOKEN not in message
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests.rules import ALL_RULES, Exchange, check_all
+from mock_server.contract.rules import ALL_RULES, Exchange, check_all
 from mock_server.serving.launcher import MockProcess
 from mock_server.tokens import mint_token
 from tests.rawhttp import get, raw_request

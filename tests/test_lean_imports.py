@@ -18,7 +18,7 @@ def test_the_server_process_imports_neither_the_jwks_client_nor_granians_extras(
         import sys
         from mock_server.serving.lean_imports import leave_out_unused_imports
         leave_out_unused_imports()
-        import mock_server.serving.app, mock_server.serving.granian_server
+        import mock_server.app, mock_server.serving.granian_server
         for name in ("jwt.jwks_client", "urllib.request", "http.client", "anyio", "dotenv"):
             print(name, sys.modules.get(name) is not None)
         import granian._imports

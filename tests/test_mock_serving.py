@@ -14,7 +14,7 @@ import pytest
 from werkzeug.test import Client
 
 from mock_server import MockConfig, create_app
-from mock_server.serving.app import create_served_app
+from mock_server.app import create_served_app
 from mock_server.tokens import mint_token
 from mock_server.serving.wsgi import LazyApp
 
@@ -58,7 +58,7 @@ def test_flask_is_imported_only_when_a_request_leaves_the_operation():
     script = f"""
 import json, sys
 from wsgiref.util import setup_testing_defaults
-from mock_server.serving.app import create_served_app
+from mock_server.app import create_served_app
 from mock_server.config import MockConfig
 
 app, _ = create_served_app(MockConfig(log_requests=False))

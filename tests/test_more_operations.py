@@ -17,7 +17,7 @@ import pytest
 import requests
 import yaml
 
-from contract_tests.schemas import openapi_validator
+from mock_server.contract.response_schemas import openapi_validator
 from mock_server.data import GET_APPOINTMENT
 from mock_server.serving.launcher import MockProcess
 from mock_server.spec import load_spec

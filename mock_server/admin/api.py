@@ -28,7 +28,7 @@ import json
 from typing import Any, Iterable
 from urllib.parse import parse_qs
 
-from mock_server.admin.journal import Journal
+from mock_server.data.journal import Journal
 from mock_server.data import GET_APPOINTMENT
 from mock_server.data.dataset import parse_time, success_body
 from mock_server.data.store import SharedStore

@@ -1,6 +1,6 @@
 """`python -m mock_server proxy --upstream URL`: forward requests unchanged, check every answer.
 
-Like Prism's proxy mode, but the answers are checked with this project's rules (contract_tests/rules.py):
+Like Prism's proxy mode, but the answers are checked with this project's rules (mock_server/contract/rules.py):
 the schema of each documented status plus the custom rules (code per status, success flag, echoes, times,
 tenant, token echo, HTML or stack traces). Each violation is logged with the rule it breaks, and every
 answer carries `X-Contract-Conformance: pass` or `fail; rules=<names>`.
@@ -13,8 +13,8 @@ from typing import Any, Iterable
 
 import requests
 
-from contract_tests.masking import mask_text
-from contract_tests.rules import Exchange, violations
+from mock_server.contract.masking import mask_text
+from mock_server.contract.rules import Exchange, violations
 from mock_server.serving.wsgi import StartResponse, status_line
 
 log = logging.getLogger("mock_server.admin.proxy")
@@ -57,7 +57,7 @@ class ValidatingProxy:
         exchange = Exchange(method, url, headers, upstream.status_code, {k.lower(): v for k, v in upstream.headers.items()}, upstream.content)
         broken = violations(exchange)
         if broken:
-            names = [str(v).split("]", 1)[0].lstrip("[") for v in broken]
+            names = [v.rule for v in broken]
             verdict = f"fail; rules={','.join(names)}"
             for violation in broken:
                 log.warning("PROXY %s %s -> %s VIOLATES %s", method, target[:200], upstream.status_code, mask_text(str(violation).splitlines()[0]))

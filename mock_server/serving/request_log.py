@@ -1,6 +1,6 @@
 """What the mock records of each request: a log line, and an entry in the request journal.
 
-The log line gives method, path, status, code and duration; the journal entry (mock_server/admin/journal.py)
+The log line gives method, path, status, code and duration; the journal entry (mock_server/data/journal.py)
 the same plus the organization the token named. Neither ever holds a header value, so never a token.
 """
 
@@ -15,7 +15,7 @@ import time
 import weakref
 from typing import Any, Iterable, TextIO
 
-from mock_server.admin.journal import Journal
+from mock_server.data.journal import Journal
 from mock_server.serving.wsgi import OPERATION_KEY, StartResponse, WsgiApp, wsgi_text
 
 LOGGER_NAME = "mock_server.requests"

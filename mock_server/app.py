@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from mock_server.admin.journal import Journal
+from mock_server.data.journal import Journal
 from mock_server.config import MockConfig
 from mock_server.data.dataset import Dataset, StoreSeeding, create_store, load_dataset
 from mock_server.data.store import SharedStore

@@ -18,9 +18,9 @@ from typing import Any, Callable, Mapping
 from urllib.parse import parse_qs, unquote, urlsplit
 
 
-from contract_tests.masking import mask_text
-from contract_tests.tokens import claims_of
-from contract_tests.schemas import openapi_validator
+from mock_server.contract.masking import mask_text
+from mock_server.tokens import claims_of
+from mock_server.contract.response_schemas import openapi_validator
 from mock_server.data import GET_APPOINTMENT
 from mock_server.routing import Match, Routes
 from mock_server.spec import ApiSpec, Operation, SpecError, load_spec
