@@ -40,8 +40,12 @@ EXTERNAL_EXAMPLES: dict[str, str | None] = {
     "unauthorized": None,
     "not_connected": "org_harbor_physio",
     "internal_error": "org_ironclad_storage",
+    "invalid_request": "org_sunrise_dental",
 }
 NOT_A_TOKEN = "not-a-valid-token"
+# response example -> the appointment ID its request asks for (default: a known booking). A malformed ID lives
+# here rather than among the spec's parameter examples, which Spectral rightly checks against the schema.
+EXAMPLE_IDS = {"invalid_request": "not-a-valid-id!"}
 
 
 def _token(org_id: str, name: str) -> str:
@@ -58,7 +62,7 @@ def example_files(spec: ApiSpec) -> dict[str, dict[str, Any]]:
         status, body = operation.example(name)
         authorization = f"Bearer {_token(org_id, name) if org_id else NOT_A_TOKEN}"
         files[f"{name}.json"] = {
-            "http-request": {"method": operation.method, "path": operation.path_for(KNOWN_BOOKING), "headers": {"Authorization": authorization}},
+            "http-request": {"method": operation.method, "path": operation.path_for(EXAMPLE_IDS.get(name, KNOWN_BOOKING)), "headers": {"Authorization": authorization}},
             "http-response": {"status": status, "headers": {"Content-Type": "application/json"}, "body": body},
         }
     return files
