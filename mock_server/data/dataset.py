@@ -86,7 +86,8 @@ class Dataset:
 def create_store(dataset: Dataset, folder: Path | None = None) -> SharedStore:
     """A new shared store holding the dataset (the server's state, in a folder of its own)."""
     organizations = [OrganizationState(org.id, org.name, org.calcom) for org in dataset.organizations.values()]
-    bookings = ((uid, org.id, body) for org in dataset.organizations.values() for uid, body in org.bookings.items())
+    # In key order: the bookings table is a B-tree on the UID, and appending to it costs a third of inserting at random.
+    bookings = sorted((uid, org.id, body) for org in dataset.organizations.values() for uid, body in org.bookings.items())
     return SharedStore.create(organizations, bookings, folder)
 
 
@@ -141,6 +142,8 @@ def _fail(source: Path, where: str, message: str) -> FixturesError:
 
 def _check(validator: Any, instance: Any, source: Path, prefix: str) -> None:
     """Raise FixturesError for the first schema violation, naming its field below prefix."""
+    if validator.is_valid(instance):
+        return  # the common case, without building an iterator of errors
     errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in error_path(e)])
     if errors:
         error = errors[0]
@@ -185,6 +188,7 @@ def load_dataset(path: Path, spec: ApiSpec) -> Dataset:
     field_order = appointment_schema["required"]  # the reference page's order
     org_pattern = operation.parameter_pattern("org_id", "query")
     id_pattern = operation.parameter_pattern("appointment_id", "path")
+    encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # one encoder for 50,000 bodies
     organizations: dict[str, Organization] = {}
     seen_uids: dict[str, str] = {}
     for i, org in enumerate(raw["organizations"]):
@@ -212,7 +216,6 @@ def load_dataset(path: Path, spec: ApiSpec) -> Dataset:
             if parse_time(item["end_time"]) <= parse_time(item["appointment_time"]):
                 raise _fail(source, f"{at}.end_time", "must be after appointment_time")
             seen_uids[item["id"]] = org["id"]
-            body = success_body(spec, appointment)
-            bookings[item["id"]] = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+            bookings[item["id"]] = encode(success_body(spec, appointment)).encode()
         organizations[org["id"]] = Organization(org["id"], org.get("name", org["id"]), org["calcom"], bookings)
     return Dataset(source, organizations)

@@ -96,6 +96,7 @@ class SharedStore:
         store = cls(folder)
         with sqlite3.connect(store.db_path) as db:
             db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=OFF")  # a mock's state: nothing to keep across a crash
             db.executescript(SCHEMA)
             orgs = [(o.id, o.name, o.calcom) for o in organizations]
             db.executemany("INSERT INTO initial_organizations VALUES (?, ?, ?)", orgs)
