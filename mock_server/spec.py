@@ -48,11 +48,15 @@ class _RefError(Exception):
         self.where, self.ref, self.what = where, ref, what
 
 
-def _resolve_refs(node: Any, root: dict[str, Any], seen: tuple[str, ...] = (), where: tuple[str | int, ...] = ()) -> Any:
-    """Return a copy of node with every local `$ref` replaced by what it points to."""
+def _resolve_refs(node: Any, root: dict[str, Any], seen: tuple[str, ...] = (), where: tuple[str | int, ...] = (),
+                  done: dict[str, Any] | None = None) -> Any:
+    """Return node with every local `$ref` replaced by what it points to (each target resolved once, then shared)."""
+    done = {} if done is None else done
     if isinstance(node, dict):
         ref = node.get("$ref")
         if isinstance(ref, str):
+            if ref in done:
+                return done[ref]
             if not ref.startswith("#/"):
                 raise _RefError(where, ref, f"$ref {ref!r} is not local: only refs within the file (#/...) are supported")
             if ref in seen:
@@ -63,10 +67,12 @@ def _resolve_refs(node: Any, root: dict[str, Any], seen: tuple[str, ...] = (), w
                 if not isinstance(target, dict) or part not in target:
                     raise _RefError(where, ref, f"$ref {ref!r} points to nothing (no {part!r} there)")
                 target = target[part]
-            return _resolve_refs(target, root, seen + (ref,), parts)  # errors inside name the target's own place
-        return {key: _resolve_refs(value, root, seen, where + (key,)) for key, value in node.items()}
+            resolved = _resolve_refs(target, root, seen + (ref,), parts, done)  # errors inside name the target's own place
+            done[ref] = resolved
+            return resolved
+        return {key: _resolve_refs(value, root, seen, where + (key,), done) for key, value in node.items()}
     if isinstance(node, list):
-        return [_resolve_refs(item, root, seen, where + (index,)) for index, item in enumerate(node)]
+        return [_resolve_refs(item, root, seen, where + (index,), done) for index, item in enumerate(node)]
     return node
 
 
