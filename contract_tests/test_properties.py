@@ -150,6 +150,17 @@ def test_well_formed_unknown_ids_are_calcom_api_errors(api, target, appointment_
     api.expect(api.get(appointment_id), "unknown_booking_is_calcom_api_error", code="CALCOM_API_ERROR")
 
 
+def test_an_id_one_character_or_a_case_away_from_a_known_booking_is_another_booking(api, target):
+    needs(target, "appointment_id")
+    known = target.appointment_id
+    flipped = known.swapcase() if known.swapcase() != known else known + "x"
+    changed = known[:-1] + ("A" if known[-1] != "A" else "B")
+    for near in dict.fromkeys((flipped, changed)):
+        if near in target.known_ids:
+            continue
+        api.expect(api.get(near), "identity_is_exact", code="CALCOM_API_ERROR")
+
+
 def test_a_known_booking_is_returned(api, target):
     needs(target, "appointment_id")
     body = api.expect(api.get(target.appointment_id), "known_booking_is_returned")
