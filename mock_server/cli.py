@@ -175,6 +175,7 @@ def proxy_command(argv: list[str]) -> int:
     parser.add_argument("--host", default=defaults.host, help="interface to bind (default %(default)s)")
     parser.add_argument("--port", type=int, default=4011, help="port (default %(default)s)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the upstream (default %(default)s)")
+    parser.add_argument("--spec", type=Path, default=defaults.spec, help=f"the OpenAPI file to judge answers by (env {ENV['spec']}; default: openapi.yaml)")
     args = parser.parse_args(argv)
     if not args.upstream.startswith(("http://", "https://")):
         print(f"error: --upstream must be an http(s) URL, got {args.upstream!r}", file=sys.stderr)
@@ -196,7 +197,15 @@ def proxy_command(argv: list[str]) -> int:
     logging.getLogger("mock_server.admin.proxy").setLevel(logging.INFO)
     config = replace(defaults, host=args.host, port=bound_port(listener))
     print(f"Validating proxy on http://{args.host}:{config.port} -> {args.upstream}", file=sys.stderr, flush=True)
-    serve(RequestRecorder(ValidatingProxy(args.upstream, args.timeout)), config, listener)
+    from mock_server.spec import SpecError, load_spec
+
+    try:
+        spec = load_spec(args.spec)
+    except SpecError as exc:
+        listener.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    serve(RequestRecorder(ValidatingProxy(args.upstream, args.timeout, spec)), config, listener)
     return 0
 
 

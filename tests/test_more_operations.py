@@ -218,3 +218,20 @@ def test_each_kind_of_violation_in_a_new_operation_is_red_naming_the_rule(more_s
     verdict = output[output.index("contract verdict"):]
     assert "RED:" in verdict and "broke (no rule named" not in verdict, verdict[:2000]
     assert operation in output, verdict[:2000]
+
+
+@pytest.mark.parametrize("fault,verdict", [("", "pass"), ("schema", "fail; rules=body_matches_response_schema")])
+def test_the_validating_proxy_judges_a_new_operation_by_the_spec_it_is_given(more_spec, fault, verdict):
+    from werkzeug.test import Client
+
+    from mock_server.admin.proxy import CONFORMANCE_HEADER, ValidatingProxy
+    from mock_server.contract.rules import use_spec
+
+    server = start_operations_server(fault)
+    try:
+        proxy = Client(ValidatingProxy(server.base_url, spec=load_spec(more_spec)))
+        answer = proxy.get(LIST, headers={"Authorization": f"Bearer {mint_token('org_alpha_clinic', secret=SECRET)}"})
+    finally:
+        server.stop()
+        use_spec(load_spec())  # the rest of this process judges by openapi.yaml again
+    assert answer.status_code == 200 and answer.headers[CONFORMANCE_HEADER] == verdict

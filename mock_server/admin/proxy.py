@@ -14,7 +14,8 @@ from typing import Any, Iterable
 import requests
 
 from mock_server.contract.masking import mask_text
-from mock_server.contract.rules import Exchange, violations
+from mock_server.contract.rules import Exchange, use_spec, violations
+from mock_server.spec import ApiSpec
 from mock_server.serving.wsgi import StartResponse, status_line
 
 log = logging.getLogger("mock_server.admin.proxy")
@@ -26,7 +27,9 @@ MAX_BODY = 8 * 1024 * 1024
 class ValidatingProxy:
     """WSGI app that forwards each request to the upstream and checks the answer against the contract."""
 
-    def __init__(self, upstream: str, timeout: float = 30.0):
+    def __init__(self, upstream: str, timeout: float = 30.0, spec: ApiSpec | None = None):
+        if spec is not None:
+            use_spec(spec)  # judge by this spec's operations (default: openapi.yaml, or MOCK_SPEC)
         self.upstream = upstream.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
