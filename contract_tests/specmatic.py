@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,10 +131,9 @@ class SpecmaticResult:
     coverage: int | None
     output: str
 
-    @property
-    def passed(self) -> bool:
-        """No failure, every documented response covered."""
-        return self.exit_code == 0 and self.tests > 0 and self.failures == 0 and self.coverage == 100
+    def passed(self, min_coverage: int = 100) -> bool:
+        """No failure, and at least min_coverage percent of the documented responses covered."""
+        return self.exit_code == 0 and self.tests > 0 and self.failures == 0 and (self.coverage or 0) >= min_coverage
 
 
 def run_specmatic(base_url: str, token: str, spec_file: Path | None = None) -> SpecmaticResult:
@@ -159,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run Specmatic's contract tests against a mock started here; exit 0 only on 0 failures and 100% coverage."""
     parser = argparse.ArgumentParser(prog="python -m contract_tests.specmatic", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write-examples", action="store_true", help=f"regenerate {EXAMPLES_DIR.name}/ from the spec and exit")
+    parser.add_argument("--spec", type=Path, default=None, help="another spec (several operations, say): the mock serves it and Specmatic tests it, "
+                        f"with {EXAMPLES_DIR.name}/ beside it; default openapi.yaml")
+    parser.add_argument("--min-coverage", type=int, default=None, help="API coverage the run needs (default: 100 for openapi.yaml; for "
+                        "another spec 0: Specmatic covers only responses with named request examples)")
     args = parser.parse_args(argv)
     if args.write_examples:
         for path in write_examples():
@@ -174,15 +178,23 @@ def main(argv: list[str] | None = None) -> int:
     from mock_server.serving.launcher import MockProcess
     from mock_server.tokens import mint_token
 
-    with MockProcess("--quiet", "--workers", "1") as mock:
-        result = run_specmatic(mock.base_url, mint_token("org_sunrise_dental"))
+    spec_file = None
+    min_coverage = 100 if args.min_coverage is None else args.min_coverage
+    with tempfile.TemporaryDirectory(prefix="specmatic-") as tmp:
+        if args.spec is not None:
+            spec_file = Path(tmp) / args.spec.name
+            shutil.copyfile(args.spec, spec_file)
+            shutil.copytree(EXAMPLES_DIR, Path(tmp) / f"{spec_file.stem}_examples")  # Specmatic's folder for that file name
+            min_coverage = 0 if args.min_coverage is None else args.min_coverage
+        with MockProcess("--quiet", "--workers", "1", *(["--spec", str(spec_file)] if spec_file else [])) as mock:
+            result = run_specmatic(mock.base_url, mint_token("org_sunrise_dental"), spec_file)
     print(summary_table(result.output))
     print(f"Specmatic against the mock: {result.tests} tests, {result.successes} passed, {result.failures} failed; API coverage {result.coverage}%")
-    if not result.passed:
+    if not result.passed(min_coverage):
         print(result.output[-6000:], file=sys.stderr)
         print("RED: Specmatic found failures or uncovered responses", file=sys.stderr)
         return 1
-    print("GREEN: Specmatic's contract tests pass against the mock and cover every documented response")
+    print("GREEN: Specmatic's contract tests pass against the mock" + (" and cover every documented response" if min_coverage == 100 else f" (coverage at least {min_coverage}%)"))
     return 0
 
 

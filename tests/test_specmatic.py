@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -62,4 +63,17 @@ def test_make_specmatic_passes_with_full_coverage():
 def test_specmatic_fails_a_mock_that_breaks_the_contract(fault):
     with MockProcess("--quiet", "--workers", "1", "--fault", fault) as mock:
         result = run_specmatic(mock.base_url, mint_token())
-    assert result.tests and not result.passed and result.failures >= 1
+    assert result.tests and not result.passed() and result.failures >= 1
+
+
+@needs_specmatic
+def test_specmatic_passes_the_mock_serving_a_spec_of_several_operations(tmp_path):
+    from tests.specs import spec_with_more_operations
+
+    more = spec_with_more_operations(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "contract_tests.specmatic", "--spec", str(more)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    assert re.search(r"\d+ tests, \d+ passed, 0 failed", result.stdout)
+    for path in ("/api/v1/calcom/appointments ", "/api/v1/calcom/appointments/{appointment_id}/notes/{note_id}", "/api/v1/health"):
+        assert path in result.stdout, path  # each new operation is in Specmatic's coverage table
