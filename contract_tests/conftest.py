@@ -19,7 +19,7 @@ from mock_server.contract.masking import mask_text
 from contract_tests.observed import summary_lines
 from contract_tests.preflight import check_target, check_tokens
 from contract_tests.reachable import case_reaches_app
-from mock_server.contract.rules import use_spec
+from mock_server.contract.rules import ContractViolation, use_spec
 from contract_tests.report import render, write_report, write_stopped_reports
 from contract_tests.settings import VARIABLES, ContractSettings, SettingsError, activate
 from contract_tests.target import Target, embedded_target, live_target
@@ -128,10 +128,32 @@ def _masked_longrepr(longrepr: Any) -> Any:
     return mask_text(str(longrepr))
 
 
+def violated_rules(error: BaseException | None) -> list[str]:
+    """The names of the rules a failure's ContractViolations carry, through exception groups and causes."""
+    found: list[str] = []
+    seen: set[int] = set()
+    pending = [error] if error is not None else []
+    while pending:
+        current = pending.pop(0)
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ContractViolation) and current.rule and current.rule not in found:
+            found.append(current.rule)
+        pending += list(getattr(current, "exceptions", ()) or ())
+        pending += [current.__cause__, current.__context__]
+    return found
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
     outcome = yield
     report = outcome.get_result()
+    if call.excinfo is not None and report.failed:
+        rules = violated_rules(call.excinfo.value)
+        if rules:  # the rule's name as data: the verdict and the JUnit file (from the item's) read it, not the message
+            report.user_properties.append(("contract_rules", ",".join(rules)))
+            item.user_properties.append(("contract_rules", ",".join(rules)))
     if report.longrepr is not None:
         report.longrepr = _masked_longrepr(report.longrepr)
         if report.skipped and isinstance(report.longrepr, tuple) and report.longrepr[2].startswith(f"Skipped: {INCONCLUSIVE_PREFIX}"):

@@ -59,6 +59,7 @@ class TestResult:
     outcome: str  # passed | failed | skipped
     text: str
     seconds: float
+    named_rules: tuple[str, ...] = ()  # the rules the failure's violations carried (empty: read from the text)
 
     @property
     def inconclusive(self) -> bool:
@@ -72,8 +73,11 @@ class TestResult:
 
     @property
     def rules(self) -> list[str]:
-        """The rules a failure names."""
-        return rules_broken(self.text) if self.outcome == "failed" else []
+        """The rules a failure broke: those its violations carried, then any other its text names (schemathesis' own)."""
+        if self.outcome != "failed":
+            return []
+        names = list(self.named_rules)
+        return names + [name for name in rules_broken(self.text) if name not in names]
 
 
 def result_of(report: Any) -> TestResult:
@@ -81,7 +85,8 @@ def result_of(report: Any) -> TestResult:
     text = ""
     if report.longrepr is not None:
         text = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-    return TestResult(report.nodeid.split("::", 1)[-1], report.outcome, mask_text(text), report.duration)
+    named = next((value.split(",") for name, value in report.user_properties if name == "contract_rules"), [])
+    return TestResult(report.nodeid.split("::", 1)[-1], report.outcome, mask_text(text), report.duration, tuple(named))
 
 
 @dataclass

@@ -104,3 +104,16 @@ def test_requests_without_an_answer_break_no_rule_but_an_oversized_answer_does()
         "E   contract_tests.http.ResponseTooLarge: GET http://x: the body exceeds 1024 KiB\n"
     )
     assert rules_broken(text) == ["body_size_is_bounded"]
+
+
+def test_a_junit_file_gives_the_rules_a_run_recorded_as_data_before_any_read_from_text(tmp_path):
+    from contract_tests.findings import read_junit
+
+    junit = tmp_path / "junit.xml"
+    junit.write_text(
+        '<testsuites><testsuite name="contract"><testcase classname="contract_tests.test_operations" name="t">'
+        '<properties><property name="contract_rules" value="auth_is_required,token_is_not_echoed" /></properties>'
+        '<failure message="boom">E   AssertionError: [get_is_repeatable] two bodies</failure></testcase></testsuite></testsuites>'
+    )
+    (outcome,) = read_junit(junit)
+    assert outcome.rules == ("auth_is_required", "token_is_not_echoed", "get_is_repeatable")
