@@ -91,7 +91,7 @@ def pytest_configure(config: pytest.Config) -> None:
     use_spec(spec)
     config.stash[_SETTINGS_KEY] = settings
     config.stash[_SPEC_KEY] = spec
-    config.stash[_RECORD_KEY] = RunRecord()
+    config.stash[_RECORD_KEY] = RunRecord(drift_fails=settings.drift_fails)
     _RECORD[:] = [config.stash[_RECORD_KEY]]
     activate(settings)
     from hypothesis import settings as hypothesis_settings
@@ -179,6 +179,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     write(mask_text(record.headline(target, spec.path.name, settings.seed)), bold=True, **colour)
     for line in record.detail_lines():
         write(mask_text(line))
+    if record.sent and not record.preflight:
+        for line in record.drift_lines():
+            write(mask_text(line))
     if record.sent:
         counts = ", ".join(f"{status}: {n}" for status, n in sorted(record.statuses.items()))
         unanswered = f"; {record.unanswered} without an answer" if record.unanswered else ""

@@ -10,6 +10,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import requests
+
+from mock_server.contract.drift import DriftLog
 from requests.adapters import HTTPAdapter
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -87,6 +89,7 @@ class ContractSession(requests.Session):
         self.no_answer: dict[str, int] = {}  # why requests got no answer: how many
         self.statuses: dict[int, int] = {}
         self.outcomes: dict[tuple[str | None, int, str | None], int] = {}  # (operationId, status, error code): answers
+        self.drift = DriftLog()  # what the answers have that the spec does not document
         self.trust_env = False  # no proxies or netrc credentials picked up from the environment
         self.mount("http://", HTTPAdapter(max_retries=0))
         self.mount("https://", HTTPAdapter(max_retries=0))
@@ -136,17 +139,21 @@ class ContractSession(requests.Session):
         status = response.status_code
         self.statuses[status] = self.statuses.get(status, 0) + 1
         code = None
-        if status >= 300:
-            try:
-                body = json.loads(response.content)
-                code = body.get("code") if isinstance(body, dict) and isinstance(body.get("code"), str) else None
-            except ValueError:
-                pass
+        try:
+            body: Any = json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        if status >= 300 and isinstance(body, dict) and isinstance(body.get("code"), str):
+            code = body["code"]
         from mock_server.contract.rules import operation_for  # the spec's routing table: which operation was asked
 
         operation = operation_for(response.request.method or "GET", unquote(urlsplit(response.request.url or "").path))
         key = (operation.operation_id if operation is not None else None, status, code)
         self.outcomes[key] = self.outcomes.get(key, 0) + 1
+        documented = operation.responses.get(status) if operation is not None else None
+        if operation is not None and documented is not None and body is not None:  # a body that is not JSON is a violation, not drift
+            headers = operation.raw.get("responses", {}).get(str(status), {}).get("headers", {})
+            self.drift.record(operation.operation_id, status, documented.schema, body, dict(response.headers), {h.lower() for h in headers})
 
     @property
     def unanswered(self) -> int:

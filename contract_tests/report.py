@@ -78,6 +78,13 @@ def render(record: RunRecord, settings: ContractSettings | None, spec: ApiSpec |
         lines.append(f"| `{rule.__name__}` | {state} |")
     for name, count in sorted(broken.items()):
         lines.append(f"| `{name}` | **broken** in {count} test(s) |")
+    lines += ["", "## Drift", ""]
+    if record.drift:
+        lines += [f"What the answers carry that `{spec.path.name}` does not document"
+                  + (" (a broken rule: CONTRACT_DRIFT=fail)" if settings.drift_fails else " (reported, not failed; CONTRACT_DRIFT=fail makes it RED)") + ":", ""]
+        lines += [f"- {line}" for line in record.drift]
+    else:
+        lines.append("No drift: every answer carried only what the spec documents.")
     lines += ["", "## Operations", "", "| operation | method | path | answers | by status | documented outcomes not observed |", "|---|---|---|---|---|---|"]
     for label, answers, statuses, missing in per_operation(spec, record.outcomes):
         operation = spec.operation(label.split(" ", 1)[0])

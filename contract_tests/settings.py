@@ -37,6 +37,7 @@ VARIABLES: dict[str, str] = {
     "CONTRACT_STRICT_HTTP": "1 sends a live URL what an HTTP stack may refuse itself too (control characters, "
     "dot segments, any header byte); off by default, as such answers come from the stack, not the API",
     "CONTRACT_MOCK_ARGS": "extra flags for the embedded mock, e.g. '--fault org_query_overrides_token'",
+    "CONTRACT_DRIFT": "report (default): list what answers carry that the spec does not document; fail: make that a RED verdict",
     "CONTRACT_SPEC": "the OpenAPI file to check against (default: the repository's openapi.yaml); the embedded mock serves the same file",
 }
 
@@ -112,6 +113,7 @@ class ContractSettings:
     expired_token: str | None = None
     strict_http: bool = False
     spec: str | None = None  # CONTRACT_SPEC; None: MOCK_SPEC, else the repository's openapi.yaml
+    drift_fails: bool = False  # CONTRACT_DRIFT=fail
 
     @property
     def live(self) -> bool:
@@ -203,7 +205,20 @@ class ContractSettings:
             expired_token=_expired_token(get("CONTRACT_EXPIRED_TOKEN")),
             strict_http=_truthy(env.get("CONTRACT_STRICT_HTTP")),
             spec=_spec_file(get("CONTRACT_SPEC")),
+            drift_fails=_drift(get("CONTRACT_DRIFT")),
         )
+
+
+DRIFT_MODES = ("report", "fail")
+
+
+def _drift(text: str | None) -> bool:
+    """CONTRACT_DRIFT: report (default) or fail."""
+    if text is None:
+        return False
+    if text.lower() not in DRIFT_MODES:
+        raise SettingsError(f"CONTRACT_DRIFT must be one of {', '.join(DRIFT_MODES)}, got {text!r}")
+    return text.lower() == "fail"
 
 
 def _spec_file(path: str | None) -> str | None:

@@ -22,6 +22,7 @@ from contract_tests.findings import rules_broken
 from mock_server.contract.masking import mask_text
 
 INCONCLUSIVE_PREFIX = "inconclusive: "
+DRIFT_RULE = "spec_documents_every_field"
 
 
 class Verdict(Enum):
@@ -101,6 +102,8 @@ class RunRecord:
     statuses: dict[int, int] = field(default_factory=dict)
     outcomes: dict[tuple[str | None, int, str | None], int] = field(default_factory=dict)  # (operationId, status, code)
     no_answer: dict[str, int] = field(default_factory=dict)
+    drift: list[str] = field(default_factory=list)  # one line per undocumented property or header
+    drift_fails: bool = False  # CONTRACT_DRIFT=fail: drift is a broken rule
 
     def add(self, result: TestResult) -> None:
         """Record a test's result (a test reported twice, setup then call, keeps the later)."""
@@ -112,6 +115,7 @@ class RunRecord:
         self.statuses = dict(session.statuses)
         self.outcomes = dict(session.outcomes)
         self.no_answer = dict(session.no_answer)
+        self.drift = session.drift.lines()
 
     @property
     def failed(self) -> list[TestResult]:
@@ -128,6 +132,12 @@ class RunRecord:
         """Tests that could not be done: a request got no answer, or the preflight failed."""
         return [r for r in self.results if r.inconclusive]
 
+    def drift_lines(self) -> list[str]:
+        """The drift section: each undocumented property or header, or 'no drift'."""
+        if not self.drift:
+            return ["  no drift: every answer carried only what the spec documents"]
+        return [f"  drift ({len(self.drift)}): what the answers carry that the spec does not document"] + [f"    {line}" for line in self.drift]
+
     @property
     def unanswered(self) -> int:
         """Requests that got no answer."""
@@ -137,7 +147,7 @@ class RunRecord:
         """RED when a rule broke; else INCONCLUSIVE when anything could not be checked; else GREEN."""
         if self.configuration_error is not None:
             return Verdict.CONFIGURATION_ERROR
-        if self.failed:
+        if self.failed or (self.drift_fails and self.drift):
             return Verdict.RED
         if self.preflight is not None or self.undone or self.unanswered:
             return Verdict.INCONCLUSIVE
@@ -181,6 +191,8 @@ class RunRecord:
         verdict = self.verdict()
         for result in self.failed:
             lines.append(f"  {result.test}: broke {', '.join(result.rules) or '(no rule named: see the failure above)'}")
+        if self.drift_fails and self.drift:
+            lines.append(f"  the answers broke {DRIFT_RULE}: {len(self.drift)} undocumented field(s) or header(s) (CONTRACT_DRIFT=fail), listed below")
         reason = self.inconclusive_reason()
         if reason is not None and verdict is not Verdict.CONFIGURATION_ERROR:
             if verdict is Verdict.RED:

@@ -70,6 +70,7 @@ def test_a_correct_server_gets_a_green_verdict(server: ServerProcess, seed: int)
     result = run_live_suite(server.base_url, seed, inputs)
     output = result.stdout + result.stderr
     assert result.returncode == 0 and "GREEN" in output, f"false alarm against {server.name} (seed {seed}):\n{output[-4000:]}"
+    assert "no drift:" in output, f"drift reported for a server that matches the spec ({server.name}, seed {seed}):\n{output[-3000:]}"
     skips = re.findall(r"^  skipped \((\d+)\): (.*)$", output, re.MULTILINE)
     if "CONTRACT_JWT_SECRET" in inputs:
         assert not skips, f"tests were skipped although every input was given: {skips}"

@@ -31,10 +31,14 @@ CONNECTED = {
 # The status of each code; a team that moved one in its spec starts the server with APP_ERROR_STATUSES.
 STATUS = {"INVALID_REQUEST": 400, "NOT_CONNECTED": 400, "UNAUTHORIZED": 401, "INTERNAL_ERROR": 500, "CALCOM_API_ERROR": 502}
 STATUS.update(json.loads(os.environ.get("APP_ERROR_STATUSES", "{}")))
+# APP_DRIFT=1: a correct server that has grown: more than the spec documents, nothing broken.
+DRIFT = os.environ.get("APP_DRIFT") == "1"
+DRIFT_HEADERS = {"X-RateLimit-Limit": "120", "X-RateLimit-Remaining": "119"} if DRIFT else {}
 
 
 def error(code: str, message: str, status: int | None = None, **headers: str) -> JSONResponse:
-    return JSONResponse({"success": False, "message": message, "code": code}, status_code=status or STATUS[code], headers=headers)
+    body = {"success": False, "message": message, "code": code, **({"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"} if DRIFT else {})}
+    return JSONResponse(body, status_code=status or STATUS[code], headers={**headers, **DRIFT_HEADERS})
 
 
 async def get_appointment(request: Request) -> JSONResponse:
@@ -69,7 +73,11 @@ async def get_appointment(request: Request) -> JSONResponse:
         "agent_id": agent_id, "agent_name": agent_name, "contact_name": name, "contact_email": email,
         "contact_phone": phone, "appointment_time": start, "end_time": end, "status": status,
     }
-    return JSONResponse({"success": True, "message": "Appointment retrieved", "data": {"appointment": appointment, "org_id": org, "agent_id": agent_id}})
+    body: dict[str, object] = {"success": True, "message": "Appointment retrieved", "data": {"appointment": appointment, "org_id": org, "agent_id": agent_id}}
+    if DRIFT:
+        appointment["location"] = "Room 4, 12 Harbour Street"
+        body["meta"] = {"request_id": "req_7f3a9c"}
+    return JSONResponse(body, headers=DRIFT_HEADERS)
 
 
 async def not_found(request: Request, exc: Exception) -> JSONResponse:
