@@ -2,7 +2,8 @@
 
 It takes the same CONTRACT_* variables as `python -m pytest contract_tests` and ends with the same statuses:
 0 GREEN, 1 RED, 75 INCONCLUSIVE (the target could not be checked), 78 configuration error. It writes
-REPORT_DIR/contract-junit.xml and REPORT_DIR/contract-report.md on every run, a stopped one included.
+REPORT_DIR/contract-junit.xml, REPORT_DIR/contract-report.md and REPORT_DIR/contract-coverage.json on every
+run, a stopped one included.
 Arguments after the options go to pytest (e.g. `-k tenant`).
 """
 
@@ -39,18 +40,19 @@ def main(argv: list[str] | None = None) -> int:
     args, pytest_args = parser.parse_known_args(argv)
     junit = args.report_dir / "contract-junit.xml"
     markdown = args.report_dir / "contract-report.md"
+    coverage = args.report_dir / "contract-coverage.json"
     problem = make_variable_error(args.make_variables.split())
     if problem is not None:
         from contract_tests.report import write_stopped_reports
 
-        print(write_stopped_reports(markdown, junit, problem), file=sys.stderr)
+        print(write_stopped_reports(markdown, junit, problem, coverage), file=sys.stderr)
         return Verdict.CONFIGURATION_ERROR.exit_status
     # pytest in a process of its own: this one has imported the package already, so pytest could not
     # rewrite the suite's assertions (their messages name the rule they check).
     command = [
         sys.executable, "-m", "pytest", str(ROOT / "contract_tests"), "-q", "-p", "no:cacheprovider",
         "-o", "junit_suite_name=contract", f"--rootdir={ROOT}", f"--junitxml={junit.resolve()}",
-        f"--contract-report={markdown.resolve()}", *pytest_args,
+        f"--contract-report={markdown.resolve()}", f"--contract-coverage={coverage.resolve()}", *pytest_args,
     ]
     try:
         return subprocess.run(command, cwd=ROOT).returncode

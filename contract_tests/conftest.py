@@ -19,6 +19,7 @@ from mock_server.contract.masking import mask_text
 from contract_tests.observed import summary_lines
 from contract_tests.preflight import check_target, check_tokens
 from contract_tests.reachable import case_reaches_app
+from mock_server.contract.coverage import CoverageLog, coverage_report, write_coverage
 from mock_server.contract.rules import ContractViolation, use_spec
 from contract_tests.report import render, write_report, write_stopped_reports
 from contract_tests.settings import VARIABLES, ContractSettings, SettingsError, activate
@@ -37,6 +38,7 @@ def _is_contract_test(nodeid: str) -> bool:
 
 
 _RECORD: list[RunRecord] = []  # this process's run (pytest_runtest_logreport is given no config)
+_COVERAGE: list[CoverageLog] = []  # what the session's answers exercised
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -52,9 +54,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     settings = config.stash.get(_SETTINGS_KEY, None)
     if record is None or settings is None or not record.results:
         return
+    spec = config.stash[_SPEC_KEY]
+    record.coverage = coverage_report(spec, record.outcomes, _COVERAGE[0] if _COVERAGE else None, settings.min_coverage)
+    coverage_path = config.getoption("--contract-coverage")
+    if coverage_path:
+        write_coverage(coverage_path, record.coverage)
     path = config.getoption("--contract-report")
     if path:
-        write_report(Path(path), render(record, settings, config.stash[_SPEC_KEY]))
+        write_report(Path(path), render(record, settings, spec))
     verdict = record.verdict()
     if verdict is not Verdict.GREEN and session.exitstatus in (0, 1):
         session.exitstatus = verdict.exit_status
@@ -65,13 +72,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("contract", f"Ravan contract suite. Its inputs come from the environment:\n{variables}\nOptions")
     group.addoption("--base-url", default=None, help="live server to check instead of the embedded mock (or CONTRACT_BASE_URL)")
     group.addoption("--contract-report", default=None, metavar="PATH", help="write the human report (Markdown) here")
+    group.addoption("--contract-coverage", default=None, metavar="PATH", help="write the coverage (JSON) here")
 
 
 def _stop_on_configuration_error(config: pytest.Config, message: str) -> None:
     """Write both reports (so none is left from an earlier run), say the error in one line, exit 78."""
     markdown = config.getoption("--contract-report")
     junit = getattr(config.option, "xmlpath", None)
-    headline = write_stopped_reports(Path(markdown) if markdown else None, Path(junit) if junit else None, message)
+    coverage = config.getoption("--contract-coverage")
+    headline = write_stopped_reports(Path(markdown) if markdown else None, Path(junit) if junit else None, message,
+                                     Path(coverage) if coverage else None)
     sys.stderr.write(headline + "\n")
     status = Verdict.CONFIGURATION_ERROR.exit_status
     pytest.exit(f"the contract suite did not start (exit status {status}: configuration error)", returncode=status)
@@ -182,6 +192,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if record.sent and not record.preflight:
         for line in record.drift_lines():
             write(mask_text(line))
+        if record.coverage is not None:
+            write(record.coverage_line())
     if record.sent:
         counts = ", ".join(f"{status}: {n}" for status, n in sorted(record.statuses.items()))
         unanswered = f"; {record.unanswered} without an answer" if record.unanswered else ""
@@ -246,6 +258,8 @@ def session(request: pytest.FixtureRequest, contract_settings: ContractSettings)
         allow_unsafe=contract_settings.allow_unsafe,
         live=contract_settings.live,
     ) as http:
+        http.coverage = CoverageLog(request.config.stash[_SPEC_KEY])
+        _COVERAGE[:] = [http.coverage]
         try:
             yield http
         finally:

@@ -6,11 +6,12 @@ import json
 import threading
 import time
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 import requests
 
+from mock_server.contract.coverage import CoverageLog
 from mock_server.contract.drift import DriftLog
 from requests.adapters import HTTPAdapter
 
@@ -90,6 +91,7 @@ class ContractSession(requests.Session):
         self.statuses: dict[int, int] = {}
         self.outcomes: dict[tuple[str | None, int, str | None], int] = {}  # (operationId, status, error code): answers
         self.drift = DriftLog()  # what the answers have that the spec does not document
+        self.coverage: CoverageLog | None = None  # set by the suite: what the answers exercised
         self.trust_env = False  # no proxies or netrc credentials picked up from the environment
         self.mount("http://", HTTPAdapter(max_retries=0))
         self.mount("https://", HTTPAdapter(max_retries=0))
@@ -150,6 +152,10 @@ class ContractSession(requests.Session):
         operation = operation_for(response.request.method or "GET", unquote(urlsplit(response.request.url or "").path))
         key = (operation.operation_id if operation is not None else None, status, code)
         self.outcomes[key] = self.outcomes.get(key, 0) + 1
+        if self.coverage is not None:
+            request_url = urlsplit(response.request.url or "")
+            self.coverage.record(response.request.method or "GET", unquote(request_url.path),
+                                 parse_qs(request_url.query, keep_blank_values=True), status, body)
         documented = operation.responses.get(status) if operation is not None else None
         if operation is not None and documented is not None and body is not None:  # a body that is not JSON is a violation, not drift
             headers = operation.raw.get("responses", {}).get(str(status), {}).get("headers", {})

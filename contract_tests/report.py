@@ -78,6 +78,8 @@ def render(record: RunRecord, settings: ContractSettings | None, spec: ApiSpec |
         lines.append(f"| `{rule.__name__}` | {state} |")
     for name, count in sorted(broken.items()):
         lines.append(f"| `{name}` | **broken** in {count} test(s) |")
+    if record.coverage is not None:
+        lines += ["", "## Coverage", "", record.coverage_line().strip() + " (reports/contract-coverage.json has each response, example and parameter)."]
     lines += ["", "## Drift", ""]
     if record.drift:
         lines += [f"What the answers carry that `{spec.path.name}` does not document"
@@ -111,8 +113,8 @@ def render(record: RunRecord, settings: ContractSettings | None, spec: ApiSpec |
     return mask_text("\n".join(lines) + "\n")
 
 
-def write_stopped_reports(markdown: Path | None, junit: Path | None, message: str) -> str:
-    """A run stopped by a configuration error: both reports say so (never an earlier run's); returns the headline."""
+def write_stopped_reports(markdown: Path | None, junit: Path | None, message: str, coverage: Path | None = None) -> str:
+    """A run stopped by a configuration error: every report says so (never an earlier run's); returns the headline."""
     from contract_tests.junit import write_junit_error
 
     record = RunRecord(configuration_error=mask_text(message))
@@ -121,6 +123,10 @@ def write_stopped_reports(markdown: Path | None, junit: Path | None, message: st
         write_report(markdown, render(record, None, None))
     if junit is not None:
         write_junit_error(junit, "contract configuration", headline)
+    if coverage is not None:
+        from mock_server.contract.coverage import write_coverage
+
+        write_coverage(coverage, {"stopped": headline, "coverage_percent": None, "operations": []})
     return headline
 
 

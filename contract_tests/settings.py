@@ -38,6 +38,7 @@ VARIABLES: dict[str, str] = {
     "dot segments, any header byte); off by default, as such answers come from the stack, not the API",
     "CONTRACT_MOCK_ARGS": "extra flags for the embedded mock, e.g. '--fault org_query_overrides_token'",
     "CONTRACT_DRIFT": "report (default): list what answers carry that the spec does not document; fail: make that a RED verdict",
+    "CONTRACT_MIN_COVERAGE": "a percentage: a run that covers fewer of the documented responses is RED (reports/contract-coverage.json)",
     "CONTRACT_SPEC": "the OpenAPI file to check against (default: the repository's openapi.yaml); the embedded mock serves the same file",
 }
 
@@ -114,6 +115,7 @@ class ContractSettings:
     strict_http: bool = False
     spec: str | None = None  # CONTRACT_SPEC; None: MOCK_SPEC, else the repository's openapi.yaml
     drift_fails: bool = False  # CONTRACT_DRIFT=fail
+    min_coverage: float | None = None  # CONTRACT_MIN_COVERAGE
 
     @property
     def live(self) -> bool:
@@ -206,6 +208,7 @@ class ContractSettings:
             strict_http=_truthy(env.get("CONTRACT_STRICT_HTTP")),
             spec=_spec_file(get("CONTRACT_SPEC")),
             drift_fails=_drift(get("CONTRACT_DRIFT")),
+            min_coverage=_percentage(get("CONTRACT_MIN_COVERAGE")),
         )
 
 
@@ -219,6 +222,19 @@ def _drift(text: str | None) -> bool:
     if text.lower() not in DRIFT_MODES:
         raise SettingsError(f"CONTRACT_DRIFT must be one of {', '.join(DRIFT_MODES)}, got {text!r}")
     return text.lower() == "fail"
+
+
+def _percentage(text: str | None) -> float | None:
+    """CONTRACT_MIN_COVERAGE: a number from 0 to 100."""
+    if text is None:
+        return None
+    try:
+        value = float(text.rstrip("%"))
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 100:
+        raise SettingsError(f"CONTRACT_MIN_COVERAGE must be a percentage from 0 to 100 (e.g. 80), got {text!r}")
+    return value
 
 
 def _spec_file(path: str | None) -> str | None:

@@ -23,6 +23,7 @@ from mock_server.contract.masking import mask_text
 
 INCONCLUSIVE_PREFIX = "inconclusive: "
 DRIFT_RULE = "spec_documents_every_field"
+COVERAGE_RULE = "coverage_meets_minimum"
 
 
 class Verdict(Enum):
@@ -104,6 +105,7 @@ class RunRecord:
     no_answer: dict[str, int] = field(default_factory=dict)
     drift: list[str] = field(default_factory=list)  # one line per undocumented property or header
     drift_fails: bool = False  # CONTRACT_DRIFT=fail: drift is a broken rule
+    coverage: dict[str, Any] | None = None  # the run's coverage (mock_server/contract/coverage.py)
 
     def add(self, result: TestResult) -> None:
         """Record a test's result (a test reported twice, setup then call, keeps the later)."""
@@ -132,6 +134,19 @@ class RunRecord:
         """Tests that could not be done: a request got no answer, or the preflight failed."""
         return [r for r in self.results if r.inconclusive]
 
+    @property
+    def below_minimum(self) -> bool:
+        """True when CONTRACT_MIN_COVERAGE is set and the run covered less."""
+        return self.coverage is not None and not self.coverage.get("meets_minimum", True)
+
+    def coverage_line(self) -> str:
+        """The coverage in one line."""
+        if self.coverage is None:
+            return ""
+        c = self.coverage
+        minimum = f" (minimum {c['minimum']:g}%)" if c.get("minimum") is not None else ""
+        return f"  coverage: {c['coverage_percent']:g}% of the documented responses ({c['covered']} of {c['eligible']} eligible){minimum}"
+
     def drift_lines(self) -> list[str]:
         """The drift section: each undocumented property or header, or 'no drift'."""
         if not self.drift:
@@ -147,7 +162,7 @@ class RunRecord:
         """RED when a rule broke; else INCONCLUSIVE when anything could not be checked; else GREEN."""
         if self.configuration_error is not None:
             return Verdict.CONFIGURATION_ERROR
-        if self.failed or (self.drift_fails and self.drift):
+        if self.failed or (self.drift_fails and self.drift) or self.below_minimum:
             return Verdict.RED
         if self.preflight is not None or self.undone or self.unanswered:
             return Verdict.INCONCLUSIVE
@@ -193,6 +208,9 @@ class RunRecord:
             lines.append(f"  {result.test}: broke {', '.join(result.rules) or '(no rule named: see the failure above)'}")
         if self.drift_fails and self.drift:
             lines.append(f"  the answers broke {DRIFT_RULE}: {len(self.drift)} undocumented field(s) or header(s) (CONTRACT_DRIFT=fail), listed below")
+        if self.below_minimum and self.coverage is not None:
+            lines.append(f"  the run broke {COVERAGE_RULE}: it covered {self.coverage['coverage_percent']:g}% of the documented responses, "
+                         f"below CONTRACT_MIN_COVERAGE={self.coverage['minimum']:g}")
         reason = self.inconclusive_reason()
         if reason is not None and verdict is not Verdict.CONFIGURATION_ERROR:
             if verdict is Verdict.RED:
