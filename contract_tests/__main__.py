@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     junit = args.report_dir / "contract-junit.xml"
     markdown = args.report_dir / "contract-report.md"
     coverage = args.report_dir / "contract-coverage.json"
+    html = args.report_dir / "contract-report.html"
     problem = make_variable_error(args.make_variables.split())
     if problem is not None:
         from contract_tests.report import write_stopped_reports
@@ -52,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     command = [
         sys.executable, "-m", "pytest", str(ROOT / "contract_tests"), "-q", "-p", "no:cacheprovider",
         "-o", "junit_suite_name=contract", f"--rootdir={ROOT}", f"--junitxml={junit.resolve()}",
-        f"--contract-report={markdown.resolve()}", f"--contract-coverage={coverage.resolve()}", *pytest_args,
+        f"--contract-report={markdown.resolve()}", f"--contract-coverage={coverage.resolve()}",
+        f"--contract-html={html.resolve()}", *pytest_args,
     ]
     try:
         return subprocess.run(command, cwd=ROOT).returncode

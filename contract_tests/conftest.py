@@ -62,6 +62,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     path = config.getoption("--contract-report")
     if path:
         write_report(Path(path), render(record, settings, spec))
+    html = config.getoption("--contract-html")
+    if html:
+        from contract_tests.html_report import render_html, write_html
+
+        write_html(Path(html), render_html(record, settings, spec))
     verdict = record.verdict()
     if verdict is not Verdict.GREEN and session.exitstatus in (0, 1):
         session.exitstatus = verdict.exit_status
@@ -73,6 +78,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--base-url", default=None, help="live server to check instead of the embedded mock (or CONTRACT_BASE_URL)")
     group.addoption("--contract-report", default=None, metavar="PATH", help="write the human report (Markdown) here")
     group.addoption("--contract-coverage", default=None, metavar="PATH", help="write the coverage (JSON) here")
+    group.addoption("--contract-html", default=None, metavar="PATH", help="write the report as one HTML page here")
 
 
 def _stop_on_configuration_error(config: pytest.Config, message: str) -> None:

@@ -14,7 +14,7 @@ from contract_tests.verdict import RunRecord, Verdict
 from mock_server.spec import ApiSpec
 
 _REQUEST = re.compile(r"((?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|TRACE) https?://\S+ -> \d{3})")
-_CURL = re.compile(r"(curl [^\n]+)")
+_CURL = re.compile(r"(curl -sS [^\n]+)")
 
 
 def _first(pattern: re.Pattern[str], text: str) -> str | None:
