@@ -81,3 +81,29 @@ def test_drift_fail_makes_it_red_with_its_own_rule(grown_server, tmp_path):
 def test_an_unknown_drift_mode_stops_before_any_request():
     result = run_live("http://127.0.0.1:9", CONTRACT_DRIFT="loud")
     assert result.returncode == 78 and "CONTRACT_DRIFT must be one of report, fail, got 'loud'" in result.stderr
+
+
+def test_the_validating_proxy_keeps_a_running_drift_and_coverage_summary(grown_server):
+    from werkzeug.test import Client
+
+    from mock_server.admin.proxy import SUMMARY_PATH, ValidatingProxy
+
+    proxy = Client(ValidatingProxy(grown_server.base_url, spec=load_spec()))
+    token = mint_token(DATA["org"], secret=SECRET)
+    for uid in (DATA["appointment_id"], DATA["appointment_id"], "UnknownBooking12345678"):
+        proxy.get(f"/api/v1/calcom/appointments/{uid}", headers={"Authorization": f"Bearer {token}"})
+    summary = proxy.get(SUMMARY_PATH).get_json()
+    drift = {(item["status"], item["name"]): item["answers"] for item in summary["drift"]}
+    assert drift[(200, "data.appointment.location")] == 2 and drift[(502, "trace_id")] == 1
+    responses = {(r["status"], r["code"]): r["observed"] for r in summary["coverage"]["operations"][0]["responses"]}
+    assert responses[(200, None)] == 2 and responses[(502, "CALCOM_API_ERROR")] == 1
+
+
+def test_record_reports_the_drift_in_what_it_fetched(grown_server, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "mock_server", "record", "--upstream", grown_server.base_url,
+                             "--token", mint_token(DATA["org"], secret=SECRET), "--id", DATA["appointment_id"],
+                             "--output", str(tmp_path / "recorded.yaml"), "--rate-limit", "0"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f"drift in {DATA['appointment_id']}: data.appointment.location, meta" in result.stderr
+    assert "location" not in (tmp_path / "recorded.yaml").read_text()

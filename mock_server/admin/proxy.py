@@ -3,24 +3,32 @@
 Like Prism's proxy mode, but the answers are checked with this project's rules (mock_server/contract/rules.py):
 the schema of each documented status plus the custom rules (code per status, success flag, echoes, times,
 tenant, token echo, HTML or stack traces). Each violation is logged with the rule it breaks, and every
-answer carries `X-Contract-Conformance: pass` or `fail; rules=<names>`.
+answer carries `X-Contract-Conformance: pass` or `fail; rules=<names>`. `GET /__proxy/summary` (answered by the
+proxy itself) returns the running drift (what the answers carry that the spec does not document) and coverage
+(which documented responses, examples and parameters went through), in the layout of contract-coverage.json.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 from typing import Any, Iterable
+from urllib.parse import parse_qs
 
 import requests
 
 from mock_server.contract.masking import mask_text
-from mock_server.contract.rules import Exchange, use_spec, violations
+from mock_server.contract.coverage import CoverageLog, coverage_report
+from mock_server.contract.drift import DriftLog
+from mock_server.contract.rules import Exchange, current_spec, use_spec, violations
 from mock_server.spec import ApiSpec
 from mock_server.serving.wsgi import StartResponse, status_line
 
 log = logging.getLogger("mock_server.admin.proxy")
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers", "transfer-encoding", "upgrade", "host", "content-length", "content-encoding"}
 CONFORMANCE_HEADER = "X-Contract-Conformance"
+SUMMARY_PATH = "/__proxy/summary"  # the running drift and coverage, as JSON (never forwarded)
 MAX_BODY = 8 * 1024 * 1024
 
 
@@ -34,9 +42,37 @@ class ValidatingProxy:
         self.timeout = timeout
         self.session = requests.Session()
         self.session.trust_env = False
+        self.spec = spec or current_spec()
+        self.drift = DriftLog()
+        self.coverage = CoverageLog(self.spec)
+        self.outcomes: dict[tuple[str | None, int, str | None], int] = {}
+        self._lock = threading.Lock()
+
+    def summary(self) -> dict[str, Any]:
+        """The running drift and coverage of every answer that passed through (GET /__proxy/summary)."""
+        with self._lock:
+            drift = [vars(item) for item in sorted(self.drift.items.values(), key=lambda i: (i.operation_id, i.status, i.kind, i.name))]
+            return {"drift": drift, "coverage": coverage_report(self.spec, dict(self.outcomes), self.coverage)}
+
+    def _observe(self, exchange: Exchange, query: str) -> None:
+        operation = exchange.operation
+        body = exchange.json
+        code = body.get("code") if exchange.status >= 300 and isinstance(body, dict) and isinstance(body.get("code"), str) else None
+        key = (operation.operation_id if operation is not None else None, exchange.status, code)
+        with self._lock:
+            self.outcomes[key] = self.outcomes.get(key, 0) + 1
+            self.coverage.record(exchange.method, exchange.path, parse_qs(query, keep_blank_values=True), exchange.status, body)
+            documented = operation.responses.get(exchange.status) if operation is not None else None
+            if operation is not None and documented is not None and body is not None:
+                headers = operation.raw.get("responses", {}).get(str(exchange.status), {}).get("headers", {})
+                self.drift.record(operation.operation_id, exchange.status, documented.schema, body, dict(exchange.headers), {h.lower() for h in headers})
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
+        if environ.get("PATH_INFO") == SUMMARY_PATH and method == "GET":
+            payload = json.dumps(self.summary()).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+            return [payload]
         target = environ.get("RAW_URI") or environ.get("PATH_INFO", "/")
         if "RAW_URI" not in environ and environ.get("QUERY_STRING"):
             target += "?" + environ["QUERY_STRING"]
@@ -58,6 +94,7 @@ class ValidatingProxy:
             start_response("502 Bad Gateway", [("Content-Type", "application/json"), ("Content-Length", str(len(payload))), (CONFORMANCE_HEADER, "fail; rules=server_is_available")])
             return [payload]
         exchange = Exchange(method, url, headers, upstream.status_code, {k.lower(): v for k, v in upstream.headers.items()}, upstream.content)
+        self._observe(exchange, environ.get("QUERY_STRING", ""))
         broken = violations(exchange)
         if broken:
             names = [v.rule for v in broken]

@@ -89,6 +89,7 @@ class Fetched:
     uid: str
     appointment: dict[str, Any] | None
     problem: str = ""
+    drift: tuple[str, ...] = ()  # what the answer carried that the spec does not document (not recorded)
 
 
 def check_answer(spec: ApiSpec, uid: str, status: int, content_type: str, raw: bytes) -> tuple[dict[str, Any] | None, str]:
@@ -117,7 +118,8 @@ def check_answer(spec: ApiSpec, uid: str, status: int, content_type: str, raw: b
         return None, "data.org_id / data.agent_id do not repeat the appointment's"
     if parse_time(appointment["end_time"]) <= parse_time(appointment["appointment_time"]):
         return None, "end_time is not after appointment_time"
-    return appointment, ""
+    documented = spec.operation(GET_APPOINTMENT).responses[200].schema["properties"]["data"]["properties"]["appointment"]["properties"]
+    return {name: value for name, value in appointment.items() if name in documented}, ""  # drift is reported, not recorded
 
 
 def fetch(spec: ApiSpec, upstream: str, token: str, uid: str, timeout: float) -> Fetched:
@@ -140,7 +142,13 @@ def fetch(spec: ApiSpec, upstream: str, token: str, uid: str, timeout: float) ->
     if len(raw) > MAX_BODY_BYTES:
         return Fetched(uid, None, "the answer is larger than 1 MiB")
     appointment, problem = check_answer(spec, uid, status, content_type, raw)
-    return Fetched(uid, appointment, problem)
+    drift: tuple[str, ...] = ()
+    if appointment is not None:
+        from mock_server.contract.drift import undocumented_properties
+
+        schema = spec.operation(GET_APPOINTMENT).responses[200].schema
+        drift = tuple(path for path, _value in undocumented_properties(schema, json.loads(raw)))
+    return Fetched(uid, appointment, problem, drift)
 
 
 def fixtures(appointments: list[dict[str, Any]], source: str) -> dict[str, Any]:
@@ -187,6 +195,8 @@ def main(argv: list[str]) -> int:
             continue
         recorded.append(anonymizer.appointment(result.appointment))
         print(f"  recorded {uid} ({result.appointment['status']}, {result.appointment['organization_id']})", file=sys.stderr)
+        if result.drift:
+            print(f"  drift in {uid}: {', '.join(result.drift)} (not in the spec: left out of the recording)", file=sys.stderr)
     if not recorded:
         print("error: nothing recorded, so no file was written", file=sys.stderr)
         return 1

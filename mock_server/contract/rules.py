@@ -36,6 +36,11 @@ def _spec() -> ApiSpec:
     return _LOADED[0]
 
 
+def current_spec() -> ApiSpec:
+    """The spec the rules judge by now."""
+    return _spec()
+
+
 def use_spec(spec: ApiSpec) -> None:
     """Judge by this spec from now on (the run's CONTRACT_SPEC; by default the repository's openapi.yaml)."""
     _LOADED[:] = [spec]
