@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     if problem is not None:
         from contract_tests.report import write_stopped_reports
 
-        print(write_stopped_reports(markdown, junit, problem, coverage), file=sys.stderr)
+        print(write_stopped_reports(markdown, junit, problem, coverage, html), file=sys.stderr)
         return Verdict.CONFIGURATION_ERROR.exit_status
     # pytest in a process of its own: this one has imported the package already, so pytest could not
     # rewrite the suite's assertions (their messages name the rule they check).

@@ -86,8 +86,9 @@ def _stop_on_configuration_error(config: pytest.Config, message: str) -> None:
     markdown = config.getoption("--contract-report")
     junit = getattr(config.option, "xmlpath", None)
     coverage = config.getoption("--contract-coverage")
+    html = config.getoption("--contract-html")
     headline = write_stopped_reports(Path(markdown) if markdown else None, Path(junit) if junit else None, message,
-                                     Path(coverage) if coverage else None)
+                                     Path(coverage) if coverage else None, Path(html) if html else None)
     sys.stderr.write(headline + "\n")
     status = Verdict.CONFIGURATION_ERROR.exit_status
     pytest.exit(f"the contract suite did not start (exit status {status}: configuration error)", returncode=status)

@@ -113,7 +113,8 @@ def render(record: RunRecord, settings: ContractSettings | None, spec: ApiSpec |
     return mask_text("\n".join(lines) + "\n")
 
 
-def write_stopped_reports(markdown: Path | None, junit: Path | None, message: str, coverage: Path | None = None) -> str:
+def write_stopped_reports(markdown: Path | None, junit: Path | None, message: str, coverage: Path | None = None,
+                          html: Path | None = None) -> str:
     """A run stopped by a configuration error: every report says so (never an earlier run's); returns the headline."""
     from contract_tests.junit import write_junit_error
 
@@ -127,6 +128,15 @@ def write_stopped_reports(markdown: Path | None, junit: Path | None, message: st
         from mock_server.contract.coverage import write_coverage
 
         write_coverage(coverage, {"stopped": headline, "coverage_percent": None, "operations": []})
+    if html is not None:
+        from html import escape
+
+        html.parent.mkdir(parents=True, exist_ok=True)
+        html.write_text(
+            '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Contract report: INCONCLUSIVE</title></head>'
+            f'<body><h1>Contract report: INCONCLUSIVE</h1><p id="verdict">{escape(headline)}</p>'
+            "<p>The run stopped before sending any request, so nothing was checked. Correct the input named above and run again.</p>"
+            "</body></html>\n", encoding="utf-8")
     return headline
 
 

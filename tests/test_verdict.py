@@ -7,6 +7,7 @@ no 12-character piece of any secret in any output.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -242,6 +243,9 @@ def test_reports_of_an_earlier_run_never_survive_a_stopped_one(tmp_path):
     assert stopped.markdown.startswith("# Contract report: INCONCLUSIVE") and "configuration error" in stopped.markdown
     assert "GREEN" not in stopped.markdown
     assert 'errors="1"' in stopped.junit and "CONTRACT_TOKEN is set but CONTRACT_BASE_URL is not" in stopped.junit
+    html = (tmp_path / "contract-report.html").read_text()
+    assert "Contract report: INCONCLUSIVE" in html and "GREEN" not in html
+    assert json.loads((tmp_path / "contract-coverage.json").read_text())["stopped"].startswith("INCONCLUSIVE")
 
 
 def test_pytest_itself_ends_with_the_same_statuses(tmp_path):
