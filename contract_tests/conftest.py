@@ -19,7 +19,8 @@ from mock_server.contract.masking import mask_text
 from contract_tests.observed import summary_lines
 from contract_tests.preflight import check_target, check_tokens
 from contract_tests.reachable import case_reaches_app
-from mock_server.contract.coverage import CoverageLog, coverage_report, write_coverage
+from mock_server.contract.coverage import coverage_report, write_coverage
+from mock_server.contract.observations import Observations
 from mock_server.contract.rules import ContractViolation, use_spec
 from contract_tests.report import render, write_report, write_stopped_reports
 from contract_tests.settings import VARIABLES, ContractSettings, SettingsError, activate
@@ -38,7 +39,7 @@ def _is_contract_test(nodeid: str) -> bool:
 
 
 _RECORD: list[RunRecord] = []  # this process's run (pytest_runtest_logreport is given no config)
-_COVERAGE: list[CoverageLog] = []  # what the session's answers exercised
+_OBSERVATIONS: list[Observations] = []  # what the session's answers showed
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -55,7 +56,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if record is None or settings is None or not record.results:
         return
     spec = config.stash[_SPEC_KEY]
-    record.coverage = coverage_report(spec, record.outcomes, _COVERAGE[0] if _COVERAGE else None, settings.min_coverage)
+    record.coverage = coverage_report(spec, record.outcomes, _OBSERVATIONS[0].coverage if _OBSERVATIONS else None, settings.min_coverage)
     coverage_path = config.getoption("--contract-coverage")
     if coverage_path:
         write_coverage(coverage_path, record.coverage)
@@ -265,8 +266,8 @@ def session(request: pytest.FixtureRequest, contract_settings: ContractSettings)
         allow_unsafe=contract_settings.allow_unsafe,
         live=contract_settings.live,
     ) as http:
-        http.coverage = CoverageLog(request.config.stash[_SPEC_KEY])
-        _COVERAGE[:] = [http.coverage]
+        http.observations = Observations(request.config.stash[_SPEC_KEY])
+        _OBSERVATIONS[:] = [http.observations]
         try:
             yield http
         finally:

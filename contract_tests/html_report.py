@@ -7,20 +7,18 @@ Jinja2 (autoescaped), from the same record as the Markdown report.
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
 
+from contract_tests.report import CURL, REQUEST
 from contract_tests.settings import ContractSettings
 from contract_tests.verdict import RunRecord
 from mock_server.contract.masking import mask_text
 from mock_server.spec import ApiSpec
 
-_REQUEST = re.compile(r"((?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|TRACE) https?://\S+) -> (\d{3}): (.*)")
-_CURL = re.compile(r"(curl -sS [^\n]+)")
 
 TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Contract report: {{ word }}</title>
@@ -74,8 +72,7 @@ code, pre { font-family: ui-monospace, monospace; font-size: .9em; } pre { backg
 def _violations(record: RunRecord, spec: ApiSpec) -> list[dict[str, Any]]:
     found = []
     for result in record.failed:
-        request = _REQUEST.search(result.text)
-        curl = _CURL.search(result.text)
+        request, curl = REQUEST.search(result.text), CURL.search(result.text)
         documented = ""
         if request is not None:
             from mock_server.contract.rules import operation_for

@@ -11,8 +11,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 import requests
 
-from mock_server.contract.coverage import CoverageLog
-from mock_server.contract.drift import DriftLog
+from mock_server.contract.observations import Observations
 from requests.adapters import HTTPAdapter
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -89,9 +88,7 @@ class ContractSession(requests.Session):
         self.unavailable: str | None = None
         self.no_answer: dict[str, int] = {}  # why requests got no answer: how many
         self.statuses: dict[int, int] = {}
-        self.outcomes: dict[tuple[str | None, int, str | None], int] = {}  # (operationId, status, error code): answers
-        self.drift = DriftLog()  # what the answers have that the spec does not document
-        self.coverage: CoverageLog | None = None  # set by the suite: what the answers exercised
+        self.observations: Observations | None = None  # set by the suite: outcomes, drift and coverage of the answers
         self.trust_env = False  # no proxies or netrc credentials picked up from the environment
         self.mount("http://", HTTPAdapter(max_retries=0))
         self.mount("https://", HTTPAdapter(max_retries=0))
@@ -140,26 +137,15 @@ class ContractSession(requests.Session):
     def _count(self, response: requests.Response) -> None:
         status = response.status_code
         self.statuses[status] = self.statuses.get(status, 0) + 1
-        code = None
+        if self.observations is None:
+            return
         try:
             body: Any = json.loads(response.content)
         except (ValueError, UnicodeDecodeError):
             body = None
-        if status >= 300 and isinstance(body, dict) and isinstance(body.get("code"), str):
-            code = body["code"]
-        from mock_server.contract.rules import operation_for  # the spec's routing table: which operation was asked
-
-        operation = operation_for(response.request.method or "GET", unquote(urlsplit(response.request.url or "").path))
-        key = (operation.operation_id if operation is not None else None, status, code)
-        self.outcomes[key] = self.outcomes.get(key, 0) + 1
-        if self.coverage is not None:
-            request_url = urlsplit(response.request.url or "")
-            self.coverage.record(response.request.method or "GET", unquote(request_url.path),
-                                 parse_qs(request_url.query, keep_blank_values=True), status, body)
-        documented = operation.responses.get(status) if operation is not None else None
-        if operation is not None and documented is not None and body is not None:  # a body that is not JSON is a violation, not drift
-            headers = operation.raw.get("responses", {}).get(str(status), {}).get("headers", {})
-            self.drift.record(operation.operation_id, status, documented.schema, body, dict(response.headers), {h.lower() for h in headers})
+        url = urlsplit(response.request.url or "")
+        self.observations.record(response.request.method or "GET", unquote(url.path), parse_qs(url.query, keep_blank_values=True),
+                                 status, dict(response.headers), body)
 
     @property
     def unanswered(self) -> int:

@@ -13,13 +13,9 @@ from contract_tests.settings import ContractSettings
 from contract_tests.verdict import RunRecord, Verdict
 from mock_server.spec import ApiSpec
 
-_REQUEST = re.compile(r"((?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|TRACE) https?://\S+ -> \d{3})")
-_CURL = re.compile(r"(curl -sS [^\n]+)")
-
-
-def _first(pattern: re.Pattern[str], text: str) -> str | None:
-    match = pattern.search(text)
-    return match.group(1).strip() if match else None
+# In a failure's text: the exchange's one-line description ("GET url -> 502: b'...'") and its reproduction.
+REQUEST = re.compile(r"((?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|TRACE) https?://\S+) -> (\d{3}): (.*)")
+CURL = re.compile(r"(curl -sS [^\n]+)")
 
 
 def render(record: RunRecord, settings: ContractSettings | None, spec: ApiSpec | None) -> str:
@@ -102,12 +98,11 @@ def render(record: RunRecord, settings: ContractSettings | None, spec: ApiSpec |
         for r in failed:
             lines += ["", f"### `{r.test}`", ""]
             lines.append(f"- rules broken: {', '.join(f'`{name}`' for name in r.rules) or '(none named)'}")
-            request = _first(_REQUEST, r.text)
+            request, curl = REQUEST.search(r.text), CURL.search(r.text)
             if request:
-                lines.append(f"- request: `{request}`")
-            curl = _first(_CURL, r.text)
+                lines.append(f"- request: `{request.group(1)} -> {request.group(2)}`")
             if curl:
-                lines += ["- reproduce:", "", "  ```bash", f"  {curl}", "  ```"]
+                lines += ["- reproduce:", "", "  ```bash", f"  {curl.group(1).strip()}", "  ```"]
             detail = r.text if len(r.text) < 6000 else r.text[:6000] + "\n… (cut; see the JUnit XML)"
             lines += ["", "<details><summary>full failure</summary>", "", "```text", detail, "```", "", "</details>"]
     return mask_text("\n".join(lines) + "\n")

@@ -115,9 +115,10 @@ class RunRecord:
         """Take the request counts of the suite's HTTP session."""
         self.sent = session.requests_sent
         self.statuses = dict(session.statuses)
-        self.outcomes = dict(session.outcomes)
         self.no_answer = dict(session.no_answer)
-        self.drift = session.drift.lines()
+        if session.observations is not None:
+            self.outcomes = dict(session.observations.outcomes)
+            self.drift = session.observations.drift.lines()
 
     @property
     def failed(self) -> list[TestResult]:

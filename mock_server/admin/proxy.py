@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from typing import Any, Iterable
 from urllib.parse import parse_qs
 
 import requests
 
 from mock_server.contract.masking import mask_text
-from mock_server.contract.coverage import CoverageLog, coverage_report
-from mock_server.contract.drift import DriftLog
+from mock_server.contract.observations import Observations
 from mock_server.contract.rules import Exchange, current_spec, use_spec, violations
 from mock_server.spec import ApiSpec
 from mock_server.serving.wsgi import StartResponse, status_line
@@ -42,30 +40,11 @@ class ValidatingProxy:
         self.timeout = timeout
         self.session = requests.Session()
         self.session.trust_env = False
-        self.spec = spec or current_spec()
-        self.drift = DriftLog()
-        self.coverage = CoverageLog(self.spec)
-        self.outcomes: dict[tuple[str | None, int, str | None], int] = {}
-        self._lock = threading.Lock()
+        self.observations = Observations(spec or current_spec())
 
     def summary(self) -> dict[str, Any]:
         """The running drift and coverage of every answer that passed through (GET /__proxy/summary)."""
-        with self._lock:
-            drift = [vars(item) for item in sorted(self.drift.items.values(), key=lambda i: (i.operation_id, i.status, i.kind, i.name))]
-            return {"drift": drift, "coverage": coverage_report(self.spec, dict(self.outcomes), self.coverage)}
-
-    def _observe(self, exchange: Exchange, query: str) -> None:
-        operation = exchange.operation
-        body = exchange.json
-        code = body.get("code") if exchange.status >= 300 and isinstance(body, dict) and isinstance(body.get("code"), str) else None
-        key = (operation.operation_id if operation is not None else None, exchange.status, code)
-        with self._lock:
-            self.outcomes[key] = self.outcomes.get(key, 0) + 1
-            self.coverage.record(exchange.method, exchange.path, parse_qs(query, keep_blank_values=True), exchange.status, body)
-            documented = operation.responses.get(exchange.status) if operation is not None else None
-            if operation is not None and documented is not None and body is not None:
-                headers = operation.raw.get("responses", {}).get(str(exchange.status), {}).get("headers", {})
-                self.drift.record(operation.operation_id, exchange.status, documented.schema, body, dict(exchange.headers), {h.lower() for h in headers})
+        return self.observations.summary()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -94,7 +73,8 @@ class ValidatingProxy:
             start_response("502 Bad Gateway", [("Content-Type", "application/json"), ("Content-Length", str(len(payload))), (CONFORMANCE_HEADER, "fail; rules=server_is_available")])
             return [payload]
         exchange = Exchange(method, url, headers, upstream.status_code, {k.lower(): v for k, v in upstream.headers.items()}, upstream.content)
-        self._observe(exchange, environ.get("QUERY_STRING", ""))
+        self.observations.record(method, exchange.path, parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True),
+                                 exchange.status, dict(exchange.headers), exchange.json)
         broken = violations(exchange)
         if broken:
             names = [v.rule for v in broken]
