@@ -18,7 +18,7 @@ from contract_tests.http import ContractSession
 from mock_server.contract.masking import mask_text
 from contract_tests.observed import summary_lines
 from contract_tests.preflight import check_target, check_tokens
-from contract_tests.reachable import case_reaches_app
+from contract_tests.reachable import case_reaches_app, cookies_are_sendable
 from mock_server.contract.coverage import coverage_report, write_coverage
 from mock_server.contract.observations import Observations
 from mock_server.contract.rules import ContractViolation, use_spec
@@ -229,8 +229,13 @@ def target(request: pytest.FixtureRequest, contract_settings: ContractSettings, 
     """The server under test: a live URL that passed the preflight, or the embedded mock started here."""
     spec = request.config.stash[_SPEC_KEY]
     if contract_settings.live:
-        problem = check_tokens(contract_settings)
+        from dataclasses import replace as with_fields
+
+        from contract_tests.credentials import live_credentials
+
+        problem = check_tokens(contract_settings, spec)
         live = live_target(contract_settings)
+        live = with_fields(live, credentials=live_credentials(spec, contract_settings.token, dict(contract_settings.credential_env)))
         problem = problem or check_target(live, spec, session)
         if problem is not None:
             _inconclusive(request, problem)
@@ -240,19 +245,29 @@ def target(request: pytest.FixtureRequest, contract_settings: ContractSettings, 
     from mock_server.config import DEFAULT_FIXTURES
     from mock_server.serving.launcher import MockProcess
 
+    from dataclasses import replace as with_fields
+
+    from contract_tests.credentials import embedded_credentials
+
     known: frozenset[str] = frozenset()
-    if GET_APPOINTMENT in spec.operations:
+    if GET_APPOINTMENT in spec.operations and spec.profile == "ravan":
         known = frozenset(uid for org in load_dataset(DEFAULT_FIXTURES, spec).organizations.values() for uid in org.bookings)
     # gunicorn: its HTTP layer answers even the requests it refuses itself with the envelope, so the suite
     # can generate everything here (Granian's refuses those with an empty 400, as any other stack would).
-    mock = MockProcess("--quiet", "--server", "gunicorn", "--spec", str(spec.path), *contract_settings.mock_args)
+    from contract_tests.credentials import EMBEDDED_API_KEY, EMBEDDED_BASIC
+    from mock_server.config import DEV_JWT_SECRET
+
+    # The mock checks the very credentials the suite sends: any other is refused, as a real server refuses it.
+    checks = ["--jwt-secret", DEV_JWT_SECRET, "--api-key", EMBEDDED_API_KEY, "--basic-auth", EMBEDDED_BASIC]
+    mock = MockProcess("--quiet", "--server", "gunicorn", "--spec", str(spec.path), *checks, *contract_settings.mock_args)
     try:
         mock.start()
     except RuntimeError as exc:
         last = [line for line in str(exc).splitlines() if line.strip()][-1:] or ["no output"]
         _inconclusive(request, Inconclusive(f"the embedded mock did not start ({last[0].strip()})", "check CONTRACT_MOCK_ARGS"))
     try:
-        yield embedded_target(mock.base_url, known)
+        embedded = embedded_target(mock.base_url, known)
+        yield with_fields(embedded, credentials=embedded_credentials(spec, embedded.token))
     finally:
         mock.stop()
 
@@ -289,9 +304,11 @@ def schemathesis_config(settings: ContractSettings, target: Target, spec: ApiSpe
         "seed": settings.seed,
         "base-url": target.base_url,
         "request-timeout": settings.timeout,
-        "auth": {"openapi": {"bearerAuth": {"bearer": target.token}}},
         "generation": {"max-examples": settings.examples_per_test},
     }
+    auth = target.credentials.schemathesis_auth(spec)
+    if auth:
+        runtime["auth"] = {"openapi": auth}
     if not unsafe_probes_allowed:
         runtime["phases"] = {"coverage": {"unexpected-methods": []}}  # no PUT/POST/DELETE probes at a live server
     # what schemathesis.toml says, rendered from the spec itself: an installed suite has no checkout to read it from
@@ -304,10 +321,10 @@ def api_schema(request: pytest.FixtureRequest, contract_settings: ContractSettin
     """The spec loaded by schemathesis, every operation, aimed at the target (live: only requests that reach the API)."""
     spec = request.config.stash[_SPEC_KEY]
     schema = schemathesis.openapi.from_path(spec.path, config=schemathesis_config(contract_settings, target, spec))
-    if contract_settings.sends_only_what_reaches_the_app:
+    live = contract_settings.sends_only_what_reaches_the_app
 
-        def filter_case(context: Any, case: Any) -> bool:
-            return case_reaches_app(case)
+    def filter_case(context: Any, case: Any) -> bool:
+        return cookies_are_sendable(case) and (not live or case_reaches_app(case))
 
-        schema.hook(filter_case)
+    schema.hook(filter_case)
     return schema

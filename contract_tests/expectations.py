@@ -14,30 +14,44 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from mock_server.contract.expected import CLIENT_ERRORS, invalid_input_answer, unauthorized_answer
 from mock_server.spec import ApiSpec, Operation, load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMATHESIS_TOML = ROOT / "schemathesis.toml"
 
 
-def _accepted(spec: ApiSpec, operation: Operation) -> list[int]:
-    """What a valid request may be answered with: a 2xx, a documented not-found, or a documented upstream failure.
+def _accepted(spec: ApiSpec, operation: Operation) -> list[str]:
+    """What a valid request may be answered with: a 2xx or 3xx, a documented not-found, or a documented upstream failure.
 
-    For Get Appointment that is 200 and CALCOM_API_ERROR's status (a well-formed UID Cal.com does not know).
+    For Get Appointment that is 200 and CALCOM_API_ERROR's status (a well-formed UID Cal.com does not know); for
+    an operation documented only by a redirect, its 3xx; only by `default` or ranges, any 2xx or 3xx.
     """
     internal = spec.internal_error_code
-    statuses = {s for s in operation.statuses if 200 <= s < 300 or s == 404}
-    statuses |= {s for s in operation.statuses if s >= 500 and set(operation.responses[s].codes) - {internal}}
+    statuses = {str(s) for s in operation.statuses if 200 <= s < 400 or s in (404, 410)}
+    statuses |= {str(s) for s in operation.statuses if s >= 500 and set(operation.responses[s].codes) - {internal}}
+    for key in ("2XX", "3XX"):
+        if key in operation.ranges:
+            statuses.add(key.lower())
+    if "default" in operation.ranges and not any(200 <= s < 400 for s in operation.statuses):
+        statuses |= {"2xx", "3xx"}
     return sorted(statuses)
 
 
-def _rejected(spec: ApiSpec, operation: Operation) -> list[int]:
+def _rejected(spec: ApiSpec, operation: Operation) -> list[str]:
     """What malformed input is answered with: the invalid-input status, or 401 first without valid auth."""
-    code = operation.invalid_input_code or spec.invalid_input_code
-    statuses = {operation.status_for_code(code) if code in operation.error_codes else spec.status_for_code(code)}
+    expected = invalid_input_answer(spec, operation).statuses
+    if expected == CLIENT_ERRORS:
+        return ["4xx"]
+    statuses = set(expected)
     if operation.secured:
-        statuses.add(401)
-    return sorted(statuses)
+        statuses |= unauthorized_answer(spec, operation).statuses
+    return [str(s) for s in sorted(statuses)]
+
+
+def documents_client_errors(operation: Operation) -> bool:
+    """True when the spec documents any answer to a client error (exactly, by 4XX, or by default)."""
+    return any(400 <= status < 500 for status in operation.responses) or bool({"4XX", "default"} & set(operation.ranges))
 
 
 def expected_statuses(spec: ApiSpec) -> dict[str, dict[str, Any]]:
@@ -47,21 +61,25 @@ def expected_statuses(spec: ApiSpec) -> dict[str, dict[str, Any]]:
         status for op in spec.operations.values() for status in op.statuses
         if status >= 500 and set(op.responses[status].codes) - {internal}
     })
-    return {"not_a_server_error": {"expected-statuses": ["2xx", "4xx", *map(str, documented)]}}
+    return {"not_a_server_error": {"expected-statuses": ["2xx", "3xx", "4xx", *map(str, documented)]}}
 
 
 def operation_expectations(spec: ApiSpec) -> list[dict[str, Any]]:
     """Per operation (`[[operations]]`): what a valid request may get, and what malformed input must get."""
-    return [
-        {
-            "include-operation-id": operation_id,
-            "checks": {
-                "positive_data_acceptance": {"expected-statuses": [str(s) for s in _accepted(spec, operation)]},
-                "negative_data_rejection": {"expected-statuses": [str(s) for s in _rejected(spec, operation)]},
-            },
+    entries = []
+    for operation_id, operation in spec.operations.items():
+        checks: dict[str, Any] = {
+            "positive_data_acceptance": {"expected-statuses": _accepted(spec, operation)},
+            "negative_data_rejection": {"expected-statuses": _rejected(spec, operation)},
         }
-        for operation_id, operation in spec.operations.items()
-    ]
+        if not documents_client_errors(operation):
+            checks["status_code_conformance"] = {"enabled": False}  # DOCUMENTED_STATUS_CHECK judges instead
+        if operation.derived_id:  # no operationId in the spec: schemathesis knows the operation by its name (one key:
+            # several include-* keys in one entry are alternatives, not a conjunction)
+            entries.append({"include-name": f"{operation.method} {operation.path}", "checks": checks})
+        else:
+            entries.append({"include-operation-id": operation_id, "checks": checks})
+    return entries
 
 
 def render_toml(spec: ApiSpec) -> str:
@@ -70,17 +88,24 @@ def render_toml(spec: ApiSpec) -> str:
     def statuses(values: list[str]) -> str:
         return "[" + ", ".join(f'"{s}"' for s in values) + "]"
 
+    def selector(entry: dict[str, Any]) -> str:
+        if "include-operation-id" in entry:
+            return f'include-operation-id = "{entry["include-operation-id"]}"'
+        return f'include-name = "{entry["include-name"]}"'
+
     operations = ""
     for entry in operation_expectations(spec):
         checks = entry["checks"]
         operations += f"""
 [[operations]]
-include-operation-id = "{entry["include-operation-id"]}"
+{selector(entry)}
 # A valid request may get a 2xx, a documented not-found or a documented upstream failure.
 checks.positive_data_acceptance.expected-statuses = {statuses(checks["positive_data_acceptance"]["expected-statuses"])}
 # Malformed input gets the invalid-input status; without valid auth, 401 first.
 checks.negative_data_rejection.expected-statuses = {statuses(checks["negative_data_rejection"]["expected-statuses"])}
-"""
+""" + ("""# The spec documents no client error here: any 4xx answers negative data (the suite's status_is_documented judges).
+checks.status_code_conformance.enabled = false
+""" if "status_code_conformance" in checks else "")
     return f"""# What schemathesis expects of this API, for `schemathesis run` (from this folder).
 # GENERATED from {spec.path.name} by `python -m contract_tests.expectations --write`: do not edit the
 # [checks.*] and [[operations]] values by hand; change the spec, then regenerate.

@@ -25,7 +25,7 @@ from contract_tests.settings import ContractSettings
 from contract_tests.target import Target
 from contract_tests.verdict import Inconclusive
 from mock_server.data import GET_APPOINTMENT
-from mock_server.spec import ApiSpec, Operation
+from mock_server.spec import RAVAN_PROFILE, ApiSpec, Operation
 
 PROBE_ID = "kko1gv8tFZe8JjpCpct5tG"  # a well-formed booking UID
 # A live run's size, measured: requests ≈ FIXED + PER_EXAMPLE × CONTRACT_MAX_EXAMPLES (docs/contract-suite.md,
@@ -49,9 +49,11 @@ def _minutes(seconds: float) -> str:
     return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
 
 
-def check_tokens(settings: ContractSettings, now: float | None = None) -> Inconclusive | None:
-    """The suite's own look at the tokens it was given, before it sends anything."""
+def check_tokens(settings: ContractSettings, spec: ApiSpec | None = None, now: float | None = None) -> Inconclusive | None:
+    """The suite's own look at the tokens it was given, before it sends anything (a spec without Ravan's profile
+    may take opaque bearer tokens: only those that are JWTs are judged)."""
     now = time.time() if now is None else now
+    jwt_required = spec is None or spec.profile == RAVAN_PROFILE
     run = expected_run_seconds(settings)
     given = (
         ("CONTRACT_TOKEN", settings.token),
@@ -65,6 +67,8 @@ def check_tokens(settings: ContractSettings, now: float | None = None) -> Inconc
             jwt.get_unverified_header(token)
             claims = jwt.decode(token, options={"verify_signature": False})
         except jwt.InvalidTokenError:
+            if not jwt_required:
+                continue
             parts = token.count(".") + 1
             return Inconclusive(
                 f"{name} is not a JWT (a JWT is three base64url parts joined by dots; this value has {parts} part(s) "

@@ -69,6 +69,19 @@ def _texts(value: Any) -> Iterable[str]:
         yield str(value)
 
 
+# RFC 6265 section 4.1.1: what a cookie value may hold (a Cookie header cannot carry anything else intact).
+_COOKIE_OCTETS = frozenset(chr(c) for c in (0x21, *range(0x23, 0x2C), *range(0x2D, 0x3B), *range(0x3C, 0x5C), *range(0x5D, 0x7F)))
+
+
+def cookies_are_sendable(case: Any) -> bool:
+    """True when every cookie of a schemathesis case fits in a Cookie header as it was generated (RFC 6265);
+    a value with `;`, `,`, a space or a quote would reach any server cut or changed."""
+    for name, value in (getattr(case, "cookies", None) or {}).items():
+        if not all(set(text) <= _COOKIE_OCTETS for text in (str(name), *_texts(value))):
+            return False
+    return True
+
+
 def case_reaches_app(case: Any) -> bool:
     """True for a schemathesis case whose path, query and headers all reach the application."""
     for value in (case.path_parameters or {}).values():

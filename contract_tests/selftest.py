@@ -18,7 +18,7 @@ from pathlib import Path
 
 from contract_tests.findings import read_junit
 from mock_server.config import DEV_JWT_SECRET
-from mock_server.faults import FAULTS
+from mock_server.profiles.ravan.faults import FAULTS
 from mock_server.serving.launcher import MockProcess
 from mock_server.tokens import mint_token
 

@@ -40,6 +40,8 @@ VARIABLES: dict[str, str] = {
     "CONTRACT_DRIFT": "report (default): list what answers carry that the spec does not document; fail: make that a RED verdict",
     "CONTRACT_MIN_COVERAGE": "a percentage: a run that covers fewer of the documented responses is RED (reports/contract-coverage.json)",
     "CONTRACT_SPEC": "the OpenAPI file to check against (default: the repository's openapi.yaml); the embedded mock serves the same file",
+    "CONTRACT_CREDENTIAL_<SCHEME>": "live mode: the credential of one security scheme of the spec, named after it in upper case "
+    "(an API key; user:password for HTTP basic; a token for bearer, OAuth2 and OpenID Connect, which default to CONTRACT_TOKEN)",
 }
 
 
@@ -69,7 +71,7 @@ def nearest(name: str, known: list[str] | tuple[str, ...]) -> str:
 def check_names(env: Mapping[str, str]) -> None:
     """Refuse an unknown CONTRACT_* variable, naming the nearest known one: a typo must not go unnoticed."""
     for name in sorted(env):
-        if name.startswith("CONTRACT_") and name not in VARIABLES:
+        if name.startswith("CONTRACT_") and name not in VARIABLES and not name.startswith("CONTRACT_CREDENTIAL_"):
             raise SettingsError(f"{name} is not a setting of the contract suite{nearest(name, list(VARIABLES))}; "
                                 f"the settings are {', '.join(VARIABLES)}")
 
@@ -116,6 +118,7 @@ class ContractSettings:
     spec: str | None = None  # CONTRACT_SPEC; None: MOCK_SPEC, else the repository's openapi.yaml
     drift_fails: bool = False  # CONTRACT_DRIFT=fail
     min_coverage: float | None = None  # CONTRACT_MIN_COVERAGE
+    credential_env: tuple[tuple[str, str], ...] = ()  # CONTRACT_CREDENTIAL_<SCHEME>: a live credential per security scheme
 
     @property
     def live(self) -> bool:
@@ -145,6 +148,7 @@ class ContractSettings:
         url = (base_url or get("CONTRACT_BASE_URL") or "").rstrip("/") or None
         if url is None:
             given = [name for name in LIVE_ONLY if get(name) is not None]
+            given += [name for name in sorted(env) if name.startswith("CONTRACT_CREDENTIAL_") and get(name) is not None]
             if "CONTRACT_BASE_URL" in env and not base_url:
                 raise SettingsError(
                     "CONTRACT_BASE_URL is set but empty (an unset CI secret?): give the live server's URL, or unset "
@@ -164,7 +168,7 @@ class ContractSettings:
             parsed = urlparse(url)
             if parsed.scheme not in ("http", "https") or not parsed.netloc:
                 raise SettingsError(f"CONTRACT_BASE_URL must be an http(s) URL such as https://staging.example.com, got {url!r}")
-            if get("CONTRACT_TOKEN") is None:
+            if get("CONTRACT_TOKEN") is None and not any(get(n) for n in env if n.startswith("CONTRACT_CREDENTIAL_")):
                 raise SettingsError(
                     "CONTRACT_TOKEN is required against a live server: set it to a JWT of an organization "
                     "with Cal.com connected (make contract BASE_URL=... TOKEN=...)"
@@ -209,6 +213,7 @@ class ContractSettings:
             spec=_spec_file(get("CONTRACT_SPEC")),
             drift_fails=_drift(get("CONTRACT_DRIFT")),
             min_coverage=_percentage(get("CONTRACT_MIN_COVERAGE")),
+            credential_env=tuple(sorted((n, env[n]) for n in env if n.startswith("CONTRACT_CREDENTIAL_") and env[n].strip()))
         )
 
 

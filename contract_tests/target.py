@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from contract_tests.credentials import Credentials
 from mock_server.contract.masking import register_secret
 from contract_tests.settings import ContractSettings
 from contract_tests.tokens import TokenFactory, claims_of
@@ -29,6 +30,7 @@ class Target:
     known_ids: frozenset[str] = frozenset()
     tokens: TokenFactory | None = None  # with the target's signing secret: minted variants of the token
     expired_token: str | None = None
+    credentials: Credentials = Credentials({})  # one per security scheme of the spec
 
     def token_org(self) -> str | None:
         """The org_id claim of the main token, read without verifying it (the server verifies)."""

@@ -20,8 +20,11 @@ from mock_server.data.journal import Journal
 from mock_server.config import MockConfig
 from mock_server.data.dataset import Dataset, StoreSeeding, create_store, load_dataset
 from mock_server.data.store import SharedStore
-from mock_server.handlers import Handler, HandlerContext, build_handlers, token_verifier
+from mock_server.data import GET_APPOINTMENT
+from mock_server.handlers import Handler, HandlerContext, build_handlers
+from mock_server.pipeline.bodies import BodyBook
 from mock_server.pipeline.resilience import Resilience, parse_error_rate, parse_latency
+from mock_server.profiles import Profile, profile_for
 from mock_server.serving.cors import Cors
 from mock_server.serving.request_log import RequestRecorder, configure_logging
 from mock_server.serving.router import OperationRouter
@@ -31,7 +34,7 @@ from mock_server.spec import ApiSpec, load_spec
 if TYPE_CHECKING:
     from flask import Flask
 
-    from mock_server.faults import Fault
+    from mock_server.profiles.ravan.faults import Fault
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,9 @@ class MockParts:
     journal: Journal | None
     handlers: dict[str, Handler]  # by operationId
     fault: Fault | None
+    profile: Profile
+    book: BodyBook
+    dataset_loaded: bool = True  # False: the spec's profile has no booking dataset (the store holds none)
 
     @property
     def admin_enabled(self) -> bool:
@@ -53,9 +59,9 @@ class MockParts:
 
     def wsgi_stack(self, fallback: WsgiApp) -> WsgiApp:
         """The middlewares and the router in front of fallback, which answers off the operation's route."""
-        stack: WsgiApp = OperationRouter(self.spec, self.handlers, fallback=fallback)
+        stack: WsgiApp = OperationRouter(self.spec, self.handlers, fallback=fallback, profile=self.profile, book=self.book)
         if self.fault is not None and self.fault.rewrite is not None:
-            from mock_server.faults import FaultLayer
+            from mock_server.profiles.ravan.faults import FaultLayer
 
             stack = FaultLayer(stack, self.fault)
         if self.admin_enabled:
@@ -72,7 +78,7 @@ class MockParts:
         """The parts by name (what `app.extensions["mock"]` holds)."""
         return {
             "config": self.config, "spec": self.spec, "dataset": self.dataset, "store": self.store,
-            "journal": self.journal, "fault": self.fault, "handlers": self.handlers,
+            "journal": self.journal, "fault": self.fault, "handlers": self.handlers, "profile": self.profile,
         }
 
 
@@ -85,9 +91,14 @@ def build_mock(config: MockConfig | None = None, *, keep_dataset: bool = True, m
     """
     config = config or MockConfig()
     spec = load_spec(config.spec)
+    profile = profile_for(spec)
     seeding = None
-    if keep_dataset:
-        dataset: Dataset | None = load_dataset(config.fixtures, spec)
+    has_dataset = profile.name == "ravan" and GET_APPOINTMENT in spec.operations  # the booking dataset is Ravan's
+    if not has_dataset:
+        dataset: Dataset | None = None
+        store = SharedStore.create([], [])
+    elif keep_dataset:
+        dataset = load_dataset(config.fixtures, spec)
         store = create_store(dataset)
     else:
         seeding = StoreSeeding(config.fixtures, spec)
@@ -98,10 +109,13 @@ def build_mock(config: MockConfig | None = None, *, keep_dataset: bool = True, m
         journal = Journal.create(store.folder, config.journal_size, config.workers)
     fault = None
     if config.fault:
-        from mock_server.faults import find_fault  # only a faulty mock needs the fault catalogue
+        from mock_server.profiles.ravan.faults import find_fault  # only a faulty mock needs the fault catalogue
 
         fault = find_fault(config.fault)
-    context = HandlerContext(spec, store, config.jwt_secret, token_verifier(spec, config.jwt_secret), store, fault)
+    verify = profile.verifies_jwt if config.verify_jwt is None else config.verify_jwt
+    verifier = profile.token_verifier(config.jwt_secret) if verify else None
+    book = BodyBook(spec, profile)
+    context = HandlerContext(spec, store, config.jwt_secret, verifier, store, fault, profile, book, config.api_keys, config.basic_credentials)
     handlers = build_handlers(
         context, Resilience(parse_latency(config.latency) if config.latency else None, parse_error_rate(str(config.error_rate)))
     )
@@ -110,7 +124,7 @@ def build_mock(config: MockConfig | None = None, *, keep_dataset: bool = True, m
         if meanwhile is not None:
             meanwhile()
         seeding.wait()
-    return MockParts(config, spec, dataset, store, journal, handlers, fault)
+    return MockParts(config, spec, dataset, store, journal, handlers, fault, profile, book, has_dataset)
 
 
 def _remove_at_exit(store: SharedStore) -> None:
@@ -124,7 +138,7 @@ def create_app(config: MockConfig | None = None) -> Flask:
     from mock_server.serving.fallback import create_flask_app
 
     parts = build_mock(config)
-    app = create_flask_app(parts.spec)
+    app = create_flask_app(parts.spec, parts.profile)
     app.extensions["mock"] = parts.as_dict()
     app.wsgi_app = parts.wsgi_stack(app.wsgi_app)  # type: ignore[method-assign]
     return app
@@ -144,6 +158,6 @@ def create_served_app(config: MockConfig | None = None) -> tuple[WsgiApp, MockPa
     def flask_wsgi() -> WsgiApp:
         from mock_server.serving.fallback import create_flask_app
 
-        return create_flask_app(parts.spec).wsgi_app
+        return create_flask_app(parts.spec, parts.profile).wsgi_app
 
     return parts.wsgi_stack(LazyApp(flask_wsgi)), parts

@@ -7,6 +7,7 @@ import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from mock_server.config import DEV_JWT_SECRET, ENV, SERVERS, MockConfig
 from mock_server.serving.listener import ListenError, bound_port, open_listener
@@ -37,7 +38,9 @@ def _serve_parser(defaults: MockConfig) -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=defaults.workers, help=f"worker processes (env {ENV['workers']}; default %(default)s)")
     parser.add_argument("--threads", type=int, default=defaults.threads, help=f"threads per worker (env {ENV['threads']}; default: 1 under granian, 16 with --latency, 4 under gunicorn)")
     parser.add_argument("--fixtures", type=Path, default=defaults.fixtures, help=f"dataset YAML (env {ENV['fixtures']}; default: the embedded dataset)")
-    parser.add_argument("--jwt-secret", default=defaults.jwt_secret, help=f"HS256 secret that tokens must be signed with (env {ENV['jwt_secret']}; default: the development secret)")
+    parser.add_argument("--jwt-secret", default=None, help=f"HS256 secret that bearer tokens must be signed with; given, every bearer token is verified as a JWT (env {ENV['jwt_secret']}; default: the development secret, and tokens verified only where the spec's profile asks)")
+    parser.add_argument("--api-key", dest="api_keys", action="append", default=None, metavar="KEY", help=f"an API key the mock accepts (repeatable; env {ENV['api_keys']}, comma-separated); default: any key")
+    parser.add_argument("--basic-auth", dest="basic_credentials", action="append", default=None, metavar="USER:PASSWORD", help=f"HTTP basic credentials the mock accepts (repeatable; env {ENV['basic_credentials']}); default: any")
     parser.add_argument("--spec", type=Path, default=defaults.spec, help=f"OpenAPI file (env {ENV['spec']}; default: the repository's openapi.yaml)")
     parser.add_argument("--fault", default=defaults.fault, help=f"serve with one deliberate contract violation (env {ENV['fault']}); see --list-faults")
     parser.add_argument("--latency", default=defaults.latency, help=f"add latency to every answer: MS or MIN-MAX milliseconds (env {ENV['latency']})")
@@ -83,7 +86,7 @@ def serve_command(argv: list[str]) -> int:
         return 2
     args = _serve_parser(defaults).parse_args(argv)
     if args.list_faults or args.fault:
-        from mock_server.faults import describe_faults, find_fault
+        from mock_server.profiles.ravan.faults import describe_faults, find_fault
     if args.list_faults:
         print("\n".join(describe_faults()))
         return 0
@@ -107,7 +110,10 @@ def serve_command(argv: list[str]) -> int:
         workers=args.workers,
         threads=args.threads,
         fixtures=args.fixtures,
-        jwt_secret=args.jwt_secret,
+        jwt_secret=args.jwt_secret or defaults.jwt_secret,
+        verify_jwt=True if args.jwt_secret else defaults.verify_jwt,
+        api_keys=tuple(args.api_keys) if args.api_keys else defaults.api_keys,
+        basic_credentials=tuple(args.basic_credentials) if args.basic_credentials else defaults.basic_credentials,
         spec=args.spec,
         log_requests=not args.quiet,
         fault=args.fault or None,
@@ -142,10 +148,13 @@ def serve_command(argv: list[str]) -> int:
     spec = parts.spec
     organizations, bookings = parts.store.counts()
     admin = f"admin API on http://{config.host}:{config.port}/__mock/" + (" (admin token required)" if config.admin_token else "")
+    data = f"{organizations} organizations, {bookings} bookings from {config.fixtures}; " if parts.dataset_loaded else ""
+    profile = f"profile {parts.profile.name}" if parts.profile.name else "no profile (generic)"
+    for line in _warning_lines(spec):
+        print(line, file=sys.stderr)
     print(
-        f"Ravan mock: {_operations_line(spec)} on http://{config.host}:{config.port} under {config.server} "
-        f"({organizations} organizations, {bookings} bookings from {config.fixtures}; "
-        f"spec {spec.path.name} v{spec.version}). Mint a token: python -m mock_server token\n"
+        f"Mock: {_operations_line(spec)} on http://{config.host}:{config.port} under {config.server} "
+        f"({data}spec {spec.path.name} v{spec.version}, {profile}). Mint a token: python -m mock_server token\n"
         f"{config.admin_refusal() or admin}; CORS {'on' if config.cors else 'off'}; state in {parts.store.folder}"
         + (f"\nFAULT INJECTED: {config.fault}: this server breaks the contract on purpose" if config.fault else ""),
         file=sys.stderr,
@@ -153,6 +162,17 @@ def serve_command(argv: list[str]) -> int:
     )
     serve(app, config, listener)
     return 0
+
+
+MAX_WARNINGS = 20
+
+
+def _warning_lines(spec: Any) -> list[str]:
+    """What the loader served differently from how the spec is written, one line each (at most MAX_WARNINGS)."""
+    lines = [f"warning: {text}" for text in spec.warnings[:MAX_WARNINGS]]
+    if len(spec.warnings) > MAX_WARNINGS:
+        lines.append(f"warning: ... and {len(spec.warnings) - MAX_WARNINGS} more of the same kinds")
+    return lines
 
 
 def _operations_line(spec: object) -> str:

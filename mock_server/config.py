@@ -28,6 +28,8 @@ ENV = {
     "admin": "MOCK_ADMIN",
     "admin_token": "MOCK_ADMIN_TOKEN",
     "journal_size": "MOCK_JOURNAL_SIZE",
+    "api_keys": "MOCK_API_KEYS",
+    "basic_credentials": "MOCK_BASIC_AUTH",
 }
 SERVERS = ("granian", "gunicorn")
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
@@ -55,6 +57,9 @@ class MockConfig:
     server: str = "granian"
     fixtures: Path = DEFAULT_FIXTURES
     jwt_secret: str = DEV_JWT_SECRET
+    verify_jwt: bool | None = None  # bearer tokens verified as JWTs: None lets the spec's profile decide (Ravan's: yes)
+    api_keys: tuple[str, ...] = ()  # the API keys accepted (empty: any key, as Prism accepts any)
+    basic_credentials: tuple[str, ...] = ()  # the user:password pairs accepted (empty: any)
     spec: Path | None = None
     log_requests: bool = True
     fault: str | None = None
@@ -100,6 +105,7 @@ class MockConfig:
             kwargs["fixtures"] = Path(env[ENV["fixtures"]])
         if env.get(ENV["jwt_secret"]):
             kwargs["jwt_secret"] = env[ENV["jwt_secret"]]
+            kwargs["verify_jwt"] = True  # a secret given: bearer tokens must be JWTs signed with it, whatever the spec
         if env.get(ENV["spec"]):
             kwargs["spec"] = Path(env[ENV["spec"]])
         if env.get(ENV["fault"]):
@@ -114,6 +120,9 @@ class MockConfig:
         for name in ("log_requests", "cors", "admin"):
             if env.get(ENV[name]):
                 kwargs[name] = env[ENV[name]].lower() not in {"0", "false", "no", "off"}
+        for name in ("api_keys", "basic_credentials"):
+            if env.get(ENV[name]):
+                kwargs[name] = tuple(value.strip() for value in env[ENV[name]].split(",") if value.strip())
         if env.get(ENV["admin_token"]):
             kwargs["admin_token"] = env[ENV["admin_token"]]
         if env.get(ENV["server"]):

@@ -39,8 +39,8 @@ class _Node:
     literal: dict[str, "_Node"] = field(default_factory=dict)
     param: "_Node | None" = None
     param_name: str = ""
-    methods: dict[str, Operation] | None = None  # a template ends here
-    names: tuple[str, ...] = ()  # the template's parameter names, in order
+    methods: dict[str, Operation] | None = None  # templates end here (several of one shape: /a/{id} GET, /a/{key} DELETE)
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per method: its template's parameter names
 
 
 def _segments(path: str) -> list[str]:
@@ -67,7 +67,9 @@ class Routes:
                     node = node.param
                 else:
                     node = node.literal.setdefault(segment, _Node())
-            node.methods, node.names = methods, tuple(names)
+            node.methods = {**(node.methods or {}), **{m: op for m, op in methods.items() if m not in (node.methods or {})}}
+            for method in methods:
+                node.names.setdefault(method, tuple(names))
             last = re.fullmatch(r"(.*?)/?{([^{}/]+)}", template)
             if last and "{" not in last.group(1):
                 self._lenient.append((last.group(1), last.group(2), tuple(names), methods))
@@ -91,19 +93,24 @@ class Routes:
         return None
 
     @staticmethod
-    def _found(methods: dict[str, Operation], names: tuple[str, ...], values: list[str], method: str) -> Match | NotAllowed:
-        operation = methods.get(method) or (methods.get("GET") if method == "HEAD" else None)
-        if operation is None:
+    def _found(methods: dict[str, Operation], names: dict[str, tuple[str, ...]] | tuple[str, ...], values: list[str],
+               method: str) -> Match | NotAllowed:
+        chosen = method if method in methods else "GET" if method == "HEAD" and "GET" in methods else None
+        if chosen is None:
             allow = list(methods)
             if "GET" in allow:
                 allow.append("HEAD")
             return NotAllowed(tuple(allow))
-        return Match(operation, dict(zip(names, values)))
+        template_names = names.get(chosen, ()) if isinstance(names, dict) else names
+        return Match(methods[chosen], dict(zip(template_names, values)))
 
-    def match(self, method: str, path: str) -> Match | NotAllowed | None:
-        """The operation for a request, a 405's allowed methods, or None (no documented path: a 404)."""
+    def match(self, method: str, path: str, segments: list[str] | None = None) -> Match | NotAllowed | None:
+        """The operation for a request, a 405's allowed methods, or None (no documented path: a 404).
+
+        segments: the path's segments, each decoded on its own (so that a %2F inside a parameter stays in it);
+        by default the path split at its slashes."""
         values: list[str] = []
-        node = self._walk(self._root, _segments(path), 0, values)
+        node = self._walk(self._root, segments if segments is not None else _segments(path), 0, values)
         if node is not None and node.methods is not None:
             return self._found(node.methods, node.names, values, method)
         for fixed, _name, names, methods in self._lenient:

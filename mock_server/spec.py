@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml_rs
+
+from mock_server.spec_refs import Documents, RefError, Resolver, nullable_to_json_schema, pointer_of
 
 # The package's openapi.yaml: in a checkout a symlink to the one at the top of the repository, in an
 # installed wheel a copy of it (the wheel carries everything the mock reads at run time).
@@ -33,47 +36,6 @@ def read_yaml(text: str | bytes) -> Any:
 
 class SpecError(RuntimeError):
     """openapi.yaml is missing, unreadable or lacks something the project relies on."""
-
-
-def _pointer(parts: tuple[str | int, ...]) -> str:
-    """A JSON pointer (RFC 6901) to where a value stands in the document."""
-    return "#/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-
-
-class _RefError(Exception):
-    """A `$ref` that cannot be resolved: where it stands (JSON pointer) and what is wrong."""
-
-    def __init__(self, where: tuple[str | int, ...], ref: str, what: str):
-        super().__init__(what)
-        self.where, self.ref, self.what = where, ref, what
-
-
-def _resolve_refs(node: Any, root: dict[str, Any], seen: tuple[str, ...] = (), where: tuple[str | int, ...] = (),
-                  done: dict[str, Any] | None = None) -> Any:
-    """Return node with every local `$ref` replaced by what it points to (each target resolved once, then shared)."""
-    done = {} if done is None else done
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            if ref in done:
-                return done[ref]
-            if not ref.startswith("#/"):
-                raise _RefError(where, ref, f"$ref {ref!r} is not local: only refs within the file (#/...) are supported")
-            if ref in seen:
-                raise _RefError(where, ref, f"$ref {ref!r} is circular (through {' -> '.join(seen)})")
-            target: Any = root
-            parts = tuple(part.replace("~1", "/").replace("~0", "~") for part in ref[2:].split("/"))
-            for part in parts:
-                if not isinstance(target, dict) or part not in target:
-                    raise _RefError(where, ref, f"$ref {ref!r} points to nothing (no {part!r} there)")
-                target = target[part]
-            resolved = _resolve_refs(target, root, seen + (ref,), parts, done)  # errors inside name the target's own place
-            done[ref] = resolved
-            return resolved
-        return {key: _resolve_refs(value, root, seen, where + (key,), done) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_resolve_refs(item, root, seen, where + (index,), done) for index, item in enumerate(node)]
-    return node
 
 
 def _line_of(text: str, needle: str) -> str:
@@ -114,20 +76,79 @@ def _code_enum(schema: dict[str, Any]) -> list[str]:
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # How each location's parameters are serialized, among the styles the mock deserializes (with openapi-core's
 # style deserializers): anything else is refused at start-up, never half served.
-SUPPORTED_STYLES = {"path": ("simple", "label", "matrix"), "query": ("form", "spaceDelimited", "pipeDelimited"), "header": ("simple",)}
-DEFAULT_STYLE = {"path": "simple", "query": "form", "header": "simple"}
+SUPPORTED_STYLES = {
+    "path": ("simple", "label", "matrix"),
+    "query": ("form", "spaceDelimited", "pipeDelimited", "deepObject"),
+    "header": ("simple",),
+    "cookie": ("form",),
+}
+DEFAULT_STYLE = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
 INVALID_INPUT_EXTENSION = "x-invalid-input-code"
+PROFILE_EXTENSION = "x-contract-profile"
+RAVAN_PROFILE = "ravan"
+KNOWN_PROFILES = (RAVAN_PROFILE,)
+
+
+def is_json_media(media_type: str) -> bool:
+    """True for application/json and every `+json` or `json` media type (problem+json, vnd.api+json, x-ndjson excluded)."""
+    essence = media_type.split(";")[0].strip().lower()
+    return essence in ("application/json", "*/*", "application/*") or essence.endswith("+json") or essence == "text/json"
+
+
+@dataclass(frozen=True)
+class MediaSpec:
+    """One documented media type of a body: its schema and its named examples."""
+
+    media_type: str
+    schema: dict[str, Any]
+    examples: dict[str, Any]  # a lone `example` is named "example"
 
 
 @dataclass(frozen=True)
 class ResponseSpec:
-    """One documented response of an operation."""
+    """One documented response of an operation: an exact status, a range (`4XX`) or `default`."""
 
-    status: int
+    status: int  # the exact status; for a range its lowest (400 for 4XX); for default 0
     description: str
-    schema: dict[str, Any]
+    schema: dict[str, Any]  # the schema of the media type served (JSON when documented), {} without content
     examples: dict[str, Any]
     codes: tuple[str, ...]
+    key: str = ""  # as written in the spec: "200", "4XX", "default"
+    media_type: str | None = None  # what the mock serves this response as (None: no body)
+    content: dict[str, MediaSpec] = field(default_factory=dict)
+    headers: dict[str, dict[str, Any]] = field(default_factory=dict)  # documented response headers (resolved)
+
+    @property
+    def is_range(self) -> bool:
+        """True for `4XX`-like ranges and `default`."""
+        return not self.key.isdigit() if self.key else False
+
+    def covers(self, status: int) -> bool:
+        """True when an answer with this status is documented by this response."""
+        if self.key == "default":
+            return True
+        if self.is_range:
+            return status // 100 == int(self.key[0])
+        return status == self.status
+
+
+@dataclass(frozen=True)
+class RequestBodySpec:
+    """The documented request body of an operation."""
+
+    required: bool
+    content: dict[str, MediaSpec]
+
+    def media(self, content_type: str | None) -> MediaSpec | None:
+        """The documented media type that a request's Content-Type selects (wildcards as RFC 9110 reads them)."""
+        essence = (content_type or "").split(";")[0].strip().lower()
+        if essence in self.content:
+            return self.content[essence]
+        for name, media in self.content.items():
+            kind = name.split(";")[0].strip().lower()
+            if kind == "*/*" or (kind.endswith("/*") and essence.startswith(kind[:-1])):
+                return media
+        return None
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: each is one parameter of one operation
@@ -135,17 +156,21 @@ class Parameter:
     """One documented parameter of an operation, with its schema and examples."""
 
     name: str
-    location: str  # path | query | header
+    location: str  # path | query | header | cookie
     required: bool
     schema: dict[str, Any]
     style: str
     explode: bool
     examples: dict[str, Any]  # named examples' values; a lone `example` is named "example"
+    content_type: str | None = None  # a parameter described by `content` (its value is that media type, e.g. JSON)
 
     @property
     def needs_deserializing(self) -> bool:
         """True unless the value is a plain string as it arrives (a string schema in the default style)."""
-        return self.schema.get("type", "string") != "string" or self.style != DEFAULT_STYLE[self.location]
+        if self.content_type is not None:
+            return False  # parsed as its media type (JSON), not by style
+        kind = self.schema.get("type", "string")
+        return kind != "string" or self.style != DEFAULT_STYLE[self.location]
 
     def sample(self) -> Any | None:
         """A documented value to send: the first example, else the schema's example, default or first enum value."""
@@ -154,7 +179,40 @@ class Parameter:
         for key in ("example", "default"):
             if key in self.schema:
                 return self.schema[key]
+        if self.schema.get("examples") and isinstance(self.schema["examples"], list):
+            return self.schema["examples"][0]
+        if "const" in self.schema:
+            return self.schema["const"]
         return self.schema["enum"][0] if self.schema.get("enum") else None
+
+
+@dataclass(frozen=True)
+class SecurityScheme:
+    """One security scheme of the spec, as the mock checks it."""
+
+    name: str
+    type: str  # apiKey | http | oauth2 | openIdConnect | mutualTLS
+    scheme: str = ""  # for http: bearer, basic, digest... (lower case)
+    location: str = ""  # for apiKey: header | query | cookie
+    key_name: str = ""  # for apiKey: the header, query or cookie name
+
+    @property
+    def is_bearer(self) -> bool:
+        """True when the credential is a bearer token (http bearer, OAuth2, OpenID Connect)."""
+        return (self.type == "http" and self.scheme == "bearer") or self.type in ("oauth2", "openIdConnect")
+
+    def describe(self) -> str:
+        """How a client gives this credential, e.g. 'an API key in the X-API-Key header'."""
+        if self.type == "apiKey":
+            return f"an API key in the {self.key_name} {self.location}{' parameter' if self.location == 'query' else ''}"
+        if self.type == "http":
+            return "HTTP basic credentials" if self.scheme == "basic" else f"an Authorization: {self.scheme.capitalize()} header"
+        if self.is_bearer:
+            return f"a bearer token ({self.type})"
+        return f"a {self.type} credential"
+
+
+Requirement = tuple[SecurityScheme, ...]  # every scheme of one requirement object (AND)
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per operation of the spec
@@ -165,10 +223,13 @@ class Operation:
     method: str  # upper case
     path: str  # the template, e.g. /api/v1/calcom/appointments/{appointment_id}
     parameters: tuple[Parameter, ...]
-    security: tuple[str, ...]  # the bearer schemes that may authorize it; () is an open operation
-    responses: dict[int, ResponseSpec]
+    requirements: tuple[Requirement, ...]  # alternatives (OR) of requirements (AND); () is an open operation
+    responses: dict[int, ResponseSpec]  # exact statuses
     invalid_input_code: str | None
     raw: dict[str, Any] = field(repr=False, compare=False)
+    ranges: dict[str, ResponseSpec] = field(default_factory=dict)  # "4XX"-like ranges and "default"
+    request_body: RequestBodySpec | None = None
+    derived_id: bool = False  # the spec gives no operationId: it is derived from the method and path
 
     @property
     def label(self) -> str:
@@ -176,14 +237,31 @@ class Operation:
         return f"{self.operation_id} ({self.method} {self.path})"
 
     @property
+    def security(self) -> tuple[str, ...]:
+        """The names of every scheme that may take part in authorizing it; () is an open operation."""
+        return tuple(dict.fromkeys(scheme.name for requirement in self.requirements for scheme in requirement))
+
+    @property
     def secured(self) -> bool:
-        """True when a bearer token is required."""
-        return bool(self.security)
+        """True when a credential is required."""
+        return bool(self.requirements)
 
     @property
     def statuses(self) -> list[int]:
-        """Every documented status, in ascending order."""
+        """Every documented exact status, in ascending order."""
         return sorted(self.responses)
+
+    def response_for(self, status: int) -> ResponseSpec | None:
+        """The response that documents an answer's status: the exact one, else its range, else `default`."""
+        exact = self.responses.get(status)
+        if exact is not None:
+            return exact
+        ranged = self.ranges.get(f"{status // 100}XX")
+        return ranged if ranged is not None else self.ranges.get("default")
+
+    def documents(self, status: int) -> bool:
+        """True when the spec documents this status for the operation (exactly, by range or by default)."""
+        return self.response_for(status) is not None
 
     @property
     def error_codes(self) -> list[str]:
@@ -254,17 +332,41 @@ class Operation:
 
 @dataclass(frozen=True)
 class ApiSpec:
-    """openapi.yaml, read once: every operation, keyed by operationId, and the questions asked of the whole API."""
+    """An OpenAPI document, read once: every operation, keyed by operationId, and the questions asked of the whole API."""
 
     path: Path
     raw: dict[str, Any]
     sha256: str
     operations: dict[str, Operation]
+    openapi_version: str = "3.0.3"
+    documents: dict[str, Any] = field(default_factory=dict, repr=False)  # absolute URI -> prepared document (for $ref)
+    recursive_refs: frozenset[str] = frozenset()  # refs kept in schemas because they are recursive
+    ref_targets: dict[str, Any] = field(default_factory=dict, repr=False)  # each recursive ref -> its resolved schema
+    schema_origins: dict[int, str] = field(default_factory=dict, repr=False)  # id(shared schema) -> its absolute URI
+    warnings: tuple[str, ...] = ()  # what the loader served differently from how it is written, one line each
+    security_schemes: dict[str, SecurityScheme] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
         """The spec's info.version."""
         return str(self.raw.get("info", {}).get("version", "unknown"))
+
+    @property
+    def is_31(self) -> bool:
+        """True for an OpenAPI 3.1 document (JSON Schema 2020-12)."""
+        return self.openapi_version.startswith("3.1")
+
+    @property
+    def profile(self) -> str | None:
+        """The profile the spec opts into (`x-contract-profile`, or `x-invalid-input-code` for Ravan's), else None."""
+        named = self.raw.get(PROFILE_EXTENSION)
+        if isinstance(named, str):
+            return named
+        if isinstance(self.raw.get(INVALID_INPUT_EXTENSION), str) or any(
+            isinstance(op.raw.get(INVALID_INPUT_EXTENSION), str) for op in self.operations.values()
+        ):
+            return RAVAN_PROFILE
+        return None
 
     def operation(self, operation_id: str) -> Operation:
         """The operation with this operationId."""
@@ -314,62 +416,126 @@ def _fail(path: Path, where: str, why: str) -> SpecError:
     return SpecError(f"{path}: {where}: {why}")
 
 
-def _parameters(path: Path, where: str, item: dict[str, Any], operation: dict[str, Any]) -> tuple[Parameter, ...]:
+def _first_media(content: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """The media type a body is served as: JSON when documented, else the first one."""
+    if not isinstance(content, dict) or not content:
+        return None, {}
+    for name, media in content.items():
+        if is_json_media(name) and isinstance(media, dict):
+            return name, media
+    name, media = next(iter(content.items()))
+    return name, media if isinstance(media, dict) else {}
+
+
+def _examples(media: dict[str, Any]) -> dict[str, Any]:
+    examples = {name: ex.get("value") for name, ex in (media.get("examples") or {}).items() if isinstance(ex, dict) and "value" in ex}
+    if not examples and "example" in media:
+        examples = {"example": media["example"]}
+    return examples
+
+
+def _media_specs(content: Any) -> dict[str, MediaSpec]:
+    if not isinstance(content, dict):
+        return {}
+    return {
+        name: MediaSpec(name, media.get("schema") if isinstance(media.get("schema"), dict) else {}, _examples(media))
+        for name, media in content.items() if isinstance(media, dict)
+    }
+
+
+def _parameters(path: Path, where: str, item: dict[str, Any], operation: dict[str, Any], warnings: list[str]) -> list[Parameter]:
     merged: dict[tuple[str, str], dict[str, Any]] = {}
-    for raw in [*item.get("parameters", []), *operation.get("parameters", [])]:
-        merged[(raw.get("name"), raw.get("in"))] = raw  # the operation's own win over the path's
+    for raw in [*(item.get("parameters") or []), *(operation.get("parameters") or [])]:
+        if isinstance(raw, dict) and isinstance(raw.get("name"), str):
+            merged[(raw["name"], raw.get("in"))] = raw  # the operation's own win over the path's
     found = []
     for (name, location), raw in merged.items():
         if location not in SUPPORTED_STYLES:
-            raise _fail(path, where, f"parameter {name!r} is in {location!r}: the mock serves path, query and header parameters")
+            raise _fail(path, where, f"parameter {name!r} is in {location!r}: OpenAPI has path, query, header and cookie parameters")
+        if location == "header" and name.lower() in ("accept", "content-type", "authorization"):
+            continue  # OpenAPI: such a header parameter is ignored (the spec's content and security say it)
         style = raw.get("style", DEFAULT_STYLE[location])
         if style not in SUPPORTED_STYLES[location]:
             raise _fail(path, where, f"parameter {name!r} has style {style!r}, which the mock does not deserialize in the {location} "
                                      f"(it does: {', '.join(SUPPORTED_STYLES[location])})")
-        if "content" in raw and "schema" not in raw:
-            raise _fail(path, where, f"parameter {name!r} is described by 'content': the mock needs a 'schema'")
-        examples = {key: value.get("value") for key, value in raw.get("examples", {}).items() if isinstance(value, dict)}
+        schema = raw.get("schema")
+        content_type = None
+        if not isinstance(schema, dict):
+            content_type, media = _first_media(raw.get("content") or {})
+            schema = media.get("schema") if isinstance(media.get("schema"), dict) else {}
+        examples = {key: value.get("value") for key, value in (raw.get("examples") or {}).items() if isinstance(value, dict) and "value" in value}
         if "example" in raw:
             examples = {"example": raw["example"], **examples}
         found.append(Parameter(
-            name=name, location=location, required=bool(raw.get("required", location == "path")),
-            schema=raw.get("schema", {}), style=style, explode=bool(raw.get("explode", style == "form")), examples=examples,
+            name=name, location=location, required=bool(raw.get("required", location == "path")) or location == "path",
+            schema=schema, style=style, explode=bool(raw.get("explode", style == "form")), examples=examples,
+            content_type=content_type,
         ))
-    return tuple(found)
+    return found
 
 
-def _security(path: Path, where: str, raw: dict[str, Any], operation: dict[str, Any]) -> tuple[str, ...]:
-    requirements = operation.get("security", raw.get("security", []))
-    schemes = raw.get("components", {}).get("securitySchemes", {})
-    names: list[str] = []
+def _security_schemes(path: Path, raw: dict[str, Any]) -> dict[str, SecurityScheme]:
+    schemes: dict[str, SecurityScheme] = {}
+    for name, scheme in ((raw.get("components") or {}).get("securitySchemes") or {}).items():
+        if not isinstance(scheme, dict):
+            continue
+        kind = scheme.get("type")
+        if kind == "apiKey":
+            location = scheme.get("in")
+            if location not in ("header", "query", "cookie") or not isinstance(scheme.get("name"), str):
+                raise _fail(path, f"security scheme {name}", "an apiKey scheme needs 'in' (header, query or cookie) and a 'name'")
+            schemes[name] = SecurityScheme(name, kind, location=location, key_name=scheme["name"])
+        elif kind == "http":
+            schemes[name] = SecurityScheme(name, kind, scheme=str(scheme.get("scheme", "")).lower())
+        elif kind in ("oauth2", "openIdConnect", "mutualTLS"):
+            schemes[name] = SecurityScheme(name, kind)
+        else:
+            raise _fail(path, f"security scheme {name}", f"its type {kind!r} is not an OpenAPI security scheme type")
+    return schemes
+
+
+def _requirements(path: Path, where: str, raw: dict[str, Any], operation: dict[str, Any],
+                  schemes: dict[str, SecurityScheme]) -> tuple[Requirement, ...]:
+    requirements = operation.get("security", raw.get("security")) or []
+    alternatives: list[Requirement] = []
     for requirement in requirements:
         if not requirement:
             return ()  # an empty requirement: anonymous access is allowed
+        names = []
         for name in requirement:
-            scheme = schemes.get(name)
-            if scheme is None:
+            if name not in schemes:
                 raise _fail(path, where, f"security scheme {name!r} is not declared in components.securitySchemes")
-            if (scheme.get("type"), str(scheme.get("scheme", "")).lower()) != ("http", "bearer"):
-                raise _fail(path, where, f"security scheme {name!r} is {scheme.get('type')} {scheme.get('scheme', '')}".rstrip()
-                                         + ": the mock verifies HTTP bearer JWTs only")
-            names.append(name)
-    return tuple(dict.fromkeys(names))
+            names.append(schemes[name])
+        alternatives.append(tuple(names))
+    return tuple(alternatives)
 
 
-def _responses(operation: dict[str, Any]) -> dict[int, ResponseSpec]:
-    responses: dict[int, ResponseSpec] = {}
-    for status_text, response in operation.get("responses", {}).items():
-        if not str(status_text).isdigit():
-            continue  # 'default' and ranges: nothing the mock would choose to serve
-        media = response.get("content", {}).get("application/json", {})
-        schema = media.get("schema", {})
-        examples = {name: ex.get("value") for name, ex in media.get("examples", {}).items()}
-        if not examples and "example" in media:
-            examples = {"example": media["example"]}
-        status = int(status_text)
-        codes = tuple(_code_enum(schema)) if status >= 300 else ()
-        responses[status] = ResponseSpec(status, response.get("description", ""), schema, examples, codes)
-    return responses
+def _responses(operation: dict[str, Any]) -> tuple[dict[int, ResponseSpec], dict[str, ResponseSpec]]:
+    exact: dict[int, ResponseSpec] = {}
+    ranges: dict[str, ResponseSpec] = {}
+    for key, response in (operation.get("responses") or {}).items():
+        key = str(key)
+        if not isinstance(response, dict):
+            continue
+        media_type, media = _first_media(response.get("content") or {})
+        schema = media.get("schema") if isinstance(media.get("schema"), dict) else {}
+        headers = {name: header for name, header in (response.get("headers") or {}).items() if isinstance(header, dict)}
+        if key.isdigit():
+            status = int(key)
+        elif re.fullmatch(r"[1-5]XX", key.upper()):
+            key, status = key.upper(), int(key[0]) * 100
+        elif key == "default":
+            status = 0
+        else:
+            continue
+        codes = tuple(_code_enum(schema)) if status >= 300 and is_json_media(media_type or "") else ()
+        spec = ResponseSpec(status, response.get("description", ""), schema, _examples(media), codes, key, media_type,
+                            _media_specs(response.get("content")), headers)
+        if key.isdigit():
+            exact[status] = spec
+        else:
+            ranges[key] = spec
+    return exact, ranges
 
 
 def _invalid_input_code(raw: dict[str, Any], operation: dict[str, Any], responses: dict[int, ResponseSpec]) -> str | None:
@@ -384,48 +550,91 @@ def _template_key(template: str) -> str:
     return re.sub(r"{[^{}]+}", "{}", template.rstrip("/") or "/")
 
 
-def _operations(path: Path, raw: dict[str, Any], resolved: dict[str, Any]) -> dict[str, Operation]:
+def derive_operation_id(method: str, template: str) -> str:
+    """A stable ID for an operation without operationId: `get_users_by_user_id` for GET /users/{user_id}."""
+    words = [method.lower()]
+    for segment in template.strip("/").split("/"):
+        if not segment:
+            continue
+        if segment.startswith("{") and segment.endswith("}"):
+            words += ["by", segment[1:-1]]
+        else:
+            words.append(segment)
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", "_".join(words)).strip("_")
+    return slug or method.lower()
+
+
+def _operations(path: Path, raw: dict[str, Any], resolved: dict[str, Any], schemes: dict[str, SecurityScheme],
+                warnings: list[str]) -> dict[str, Operation]:
     operations: dict[str, Operation] = {}
     shapes: dict[tuple[str, str], str] = {}
-    for template, item in resolved["paths"].items():
-        if not isinstance(item, dict):
+    for template, item in (resolved.get("paths") or {}).items():
+        if not isinstance(item, dict) or not isinstance(template, str):
             continue
         for method, operation in item.items():
             if method not in HTTP_METHODS or not isinstance(operation, dict):
                 continue
             where = f"{method.upper()} {template}"
             operation_id = operation.get("operationId")
-            if not isinstance(operation_id, str) or not operation_id:
-                raise _fail(path, where, "has no operationId: the mock and the suite know operations by it")
-            where = f"operation {operation_id} ({where})"
+            derived = not isinstance(operation_id, str) or not operation_id.strip()
+            if derived:
+                operation_id = derive_operation_id(method, template)
             if operation_id in operations:
-                raise _fail(path, where, f"the operationId is used twice (also by {operations[operation_id].method} {operations[operation_id].path})")
+                other = operations[operation_id]
+                unique = next(f"{operation_id}_{n}" for n in range(2, 10_000) if f"{operation_id}_{n}" not in operations)
+                warnings.append(f"{where}: operationId {operation_id!r} is also {other.method} {other.path}'s: this one is known as {unique!r}")
+                operation_id = unique
             shape = (method, _template_key(template))
             if shape in shapes:
-                raise _fail(path, where, f"its path template clashes with {shapes[shape]}'s: one request would match both")
-            shapes[shape] = operation_id
-            parameters = _parameters(path, where, item, operation)
-            in_template = set(re.findall(r"{([^{}]+)}", template))
+                warnings.append(f"{where} ({operation_id}): its path template matches the same requests as {shapes[shape]}'s, "
+                                f"which serves them; this operation is not served")
+                continue
+            label = f"operation {operation_id} ({where})"
+            parameters = _parameters(path, label, item, operation, warnings)
+            in_template = list(dict.fromkeys(re.findall(r"{([^{}]+)}", template)))
             declared = {p.name for p in parameters if p.location == "path"}
-            if in_template != declared:
-                odd = sorted(in_template ^ declared)[0]
-                raise _fail(path, where, f"path parameter {odd!r} is in the template or among the parameters, not both")
-            responses = _responses(operation)
-            if not responses:
-                raise _fail(path, where, "documents no response with a numeric status")
+            for name in in_template:
+                if name not in declared:
+                    warnings.append(f"{label}: path parameter {name!r} is in the template but not documented: served as any string")
+                    parameters.append(Parameter(name, "path", True, {"type": "string"}, "simple", False, {}))
+            for name in sorted(declared - set(in_template)):
+                warnings.append(f"{label}: path parameter {name!r} is documented but not in the template: ignored")
+                parameters = [p for p in parameters if not (p.location == "path" and p.name == name)]
+            responses, ranges = _responses(operation)
+            if not responses and not ranges:
+                raise _fail(path, label, "documents no response: the mock cannot know what to answer")
+            body = operation.get("requestBody")
+            request_body = None
+            if isinstance(body, dict) and isinstance(body.get("content"), dict):
+                request_body = RequestBodySpec(bool(body.get("required", False)), _media_specs(body["content"]))
+            shapes[shape] = operation_id
             operations[operation_id] = Operation(
                 operation_id=operation_id,
                 method=method.upper(),
                 path=template,
-                parameters=parameters,
-                security=_security(path, where, raw, operation),
+                parameters=tuple(parameters),
+                requirements=_requirements(path, label, raw, operation, schemes),
                 responses=responses,
                 invalid_input_code=_invalid_input_code(raw, operation, responses),
                 raw=operation,
+                ranges=ranges,
+                request_body=request_body,
+                derived_id=derived,
             )
     if not operations:
         raise SpecError(f"{path}: documents no operation")
     return operations
+
+
+def _parse(text: bytes, path: Path) -> Any:
+    """The document as data: JSON when it is JSON (much faster for large specs), else YAML 1.2."""
+    decoded = text.decode("utf-8")
+    if decoded.lstrip()[:1] in ("{", "["):
+        try:
+            return json.loads(decoded)
+        except ValueError:
+            pass  # YAML's flow style also starts so: read it as YAML
+    return read_yaml(decoded)
 
 
 def build_spec(path: Path) -> ApiSpec:
@@ -435,19 +644,36 @@ def build_spec(path: Path) -> ApiSpec:
     except OSError as exc:
         raise SpecError(f"cannot read the OpenAPI spec {path}: {exc.strerror}") from None
     try:
-        raw = read_yaml(text)
+        raw = _parse(text, path)
     except UnicodeDecodeError as exc:
         raise SpecError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except ValueError as exc:  # yaml_rs.YAMLDecodeError is a ValueError
         raise _yaml_error(path, text.decode("utf-8"), exc) from None
     if not isinstance(raw, dict) or not isinstance(raw.get("paths"), dict):
         raise SpecError(f"{path}: not an OpenAPI document (it has no 'paths')")
+    version = str(raw.get("openapi", ""))
+    if "swagger" in raw and not version:
+        raise SpecError(f"{path}: a Swagger 2.0 document: the mock reads OpenAPI 3.0 and 3.1 (convert it first, e.g. with swagger2openapi)")
+    if version and not version.startswith("3."):
+        raise SpecError(f"{path}: OpenAPI {version}: the mock reads OpenAPI 3.0 and 3.1")
+    prepare = (lambda doc: doc) if version.startswith("3.1") else nullable_to_json_schema
+    documents = Documents(path.resolve().as_uri(), raw, prepare, lambda other: _parse(other.read_bytes(), other))
+    resolver = Resolver(documents)
     try:
-        resolved = _resolve_refs(raw, raw)  # builds new containers: raw itself is left as it was read
-    except _RefError as exc:
-        at = _line_of(text.decode("utf-8", "replace"), exc.ref) if exc.what.endswith(")") else ""
-        raise SpecError(f"{path}{at}: at {_pointer(exc.where)}: {exc.what}") from None
-    return ApiSpec(path=path, raw=raw, sha256=hashlib.sha256(text).hexdigest(), operations=_operations(path, raw, resolved))
+        resolved = resolver.resolve(documents.loaded[documents.root_uri], documents.root_uri)
+    except RefError as exc:
+        at = _line_of(text.decode("utf-8", "replace"), exc.ref)
+        raise SpecError(f"{path}{at}: at {pointer_of(exc.where)}: {exc.what}") from None
+    profile = raw.get(PROFILE_EXTENSION)
+    if profile is not None and profile not in KNOWN_PROFILES:
+        raise SpecError(f"{path}: {PROFILE_EXTENSION} is {profile!r}: the profiles are {', '.join(KNOWN_PROFILES)}")
+    warnings: list[str] = []
+    schemes = _security_schemes(path, raw if not isinstance(resolved.get("components"), dict) else resolved)
+    operations = _operations(path, raw, resolved, schemes, warnings)
+    return ApiSpec(path=path, raw=raw, sha256=hashlib.sha256(text).hexdigest(), operations=operations,
+                   openapi_version=version or "3.0.0", documents=documents.loaded, recursive_refs=frozenset(resolver.recursive),
+                   ref_targets=resolver.targets_of(resolver.recursive), schema_origins=resolver.origins,
+                   warnings=tuple(warnings), security_schemes=schemes)
 
 
 @lru_cache(maxsize=8)

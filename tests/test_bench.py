@@ -66,6 +66,6 @@ def test_only_the_running_mocks_state_folder_is_counted(tmp_path):
     stranger.mkdir()
     (running / "store.sqlite").write_bytes(b"x" * 3000)
     (stranger / "store.sqlite").write_bytes(b"x" * 50000)
-    log = f"Ravan mock: ...\nadmin API on ...; CORS on; state in {stopped}\nRavan mock: ...\nadmin API on ...; CORS on; state in {running}\n"
+    log = f"Mock: ...\nadmin API on ...; CORS on; state in {stopped}\nMock: ...\nadmin API on ...; CORS on; state in {running}\n"
     assert state_folder_bytes(_Logged(log)) == 3000  # type: ignore[arg-type]
     assert state_folder_bytes(_Logged("no start-up line")) == 0  # type: ignore[arg-type]

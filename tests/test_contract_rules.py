@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import pytest
 
@@ -47,6 +48,7 @@ def test_good_answers_pass_every_rule():
 BROKEN = {
     "status_is_documented": exchange(GOOD_ERROR, status=UNDOCUMENTED_STATUS),
     "content_type_is_json": exchange(GOOD_200, content_type="text/plain"),
+    "content_type_is_documented": exchange(GOOD_200, content_type="text/html"),
     "body_matches_response_schema": exchange(edited(GOOD_200, lambda b: b["data"]["appointment"].pop("status"))),
     "no_html_or_stack_trace": exchange(b"<!DOCTYPE html><html><body>Bad gateway</body></html>", status=SPEC.status_for_code("CALCOM_API_ERROR")),
     "token_is_not_echoed": exchange({"success": False, "message": f"bad token {TOKEN}", "code": "UNAUTHORIZED"}, status=UNAUTHORIZED_STATUS),
@@ -117,3 +119,21 @@ def test_a_junit_file_gives_the_rules_a_run_recorded_as_data_before_any_read_fro
     )
     (outcome,) = read_junit(junit)
     assert outcome.rules == ("auth_is_required", "token_is_not_echoed", "get_is_repeatable")
+
+
+def test_ravans_envelope_rules_never_judge_a_spec_without_its_profile():
+    from mock_server.spec import load_spec
+
+    generic = load_spec(Path(__file__).parent / "specs" / "generic" / "openapi31.yaml")
+    note = generic.operation("getNote")
+    answer = Exchange(method="GET", url="http://127.0.0.1:4010/notes/n_abc123", request_headers={}, status=400,
+                      headers={"content-type": "application/json"}, body=json.dumps({"message": "x", "success": True, "code": "NOPE"}).encode())
+    rules.use_spec(generic)
+    try:
+        assert answer.operation is note
+        applying = {rule.__name__ for rule in ALL_RULES if rules.applies(rule, answer)}
+        assert {"success_flag_matches_status", "status_matches_error_code", "message_is_not_empty", "content_type_is_json"}.isdisjoint(applying)
+        assert {"status_is_documented", "body_matches_response_schema", "content_type_is_documented"} <= applying
+        rules.check_all(answer)  # a 400 with its documented body breaks nothing
+    finally:
+        rules.use_spec(API)

@@ -11,9 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "mock_server"
 # layer -> the packages of mock_server it must not import (what stands above it)
 FORBIDDEN = {
-    "pipeline": ("mock_server.serving", "mock_server.admin", "mock_server.app", "mock_server.faults", "mock_server.handlers"),
+    "pipeline": ("mock_server.serving", "mock_server.admin", "mock_server.app", "mock_server.profiles.ravan.faults", "mock_server.handlers"),
     "data": ("mock_server.pipeline", "mock_server.serving", "mock_server.admin", "mock_server.app", "mock_server.handlers"),
-    "serving": ("mock_server.admin", "mock_server.app", "mock_server.faults"),
+    "serving": ("mock_server.admin", "mock_server.app", "mock_server.profiles.ravan.faults"),
     "contract": ("mock_server.serving", "mock_server.admin", "mock_server.app", "mock_server.pipeline"),
 }
 

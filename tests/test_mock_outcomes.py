@@ -122,7 +122,7 @@ def test_an_uncaught_exception_is_a_500_envelope_without_a_trace(client, spec, t
     def explode(*_args):
         raise KeyError("secret internals")
 
-    monkeypatch.setattr("mock_server.pipeline.lookup_booking", explode)
+    monkeypatch.setattr("mock_server.profiles.ravan.pipeline.lookup_booking", explode)
     response = client.get(get_appointment.path_for(KNOWN), token=token)
     assert (response.status_code, response.get_json()["code"]) == get_appointment.outcome("INTERNAL_ERROR")
     assert "Traceback" not in response.get_data(as_text=True)

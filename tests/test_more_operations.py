@@ -139,14 +139,20 @@ def test_answers_set_at_run_time_for_any_operation(mock):
 
 
 @pytest.mark.parametrize("edit,mentions", [
-    (lambda raw: raw["paths"].__setitem__("/api/v1/calcom/appointments/{other}", {"get": {**raw["paths"]["/api/v1/calcom/appointments/{appointment_id}"]["get"], "operationId": "clash", "parameters": [{"name": "other", "in": "path", "required": True, "schema": {"type": "string"}}]}}),
-     "operation clash (GET /api/v1/calcom/appointments/{other}): its path template clashes with getAppointment's"),
-    (lambda raw: raw["paths"]["/api/v1/calcom/appointments"]["get"]["parameters"][0].__setitem__("style", "deepObject"),
-     "operation listAppointments (GET /api/v1/calcom/appointments): parameter 'limit' has style 'deepObject'"),
-    (lambda raw: raw["components"]["securitySchemes"].__setitem__("bearerAuth", {"type": "apiKey", "in": "header", "name": "X-Key"}),
-     "security scheme 'bearerAuth' is apiKey: the mock verifies HTTP bearer JWTs only"),
-    (lambda raw: raw["paths"]["/api/v1/health"]["get"].pop("operationId"),
-     "GET /api/v1/health: has no operationId"),
+    (lambda raw: raw["paths"]["/api/v1/calcom/appointments"]["get"]["parameters"][0].__setitem__("style", "matrix"),
+     "operation listAppointments (GET /api/v1/calcom/appointments): parameter 'limit' has style 'matrix'"),
+    (lambda raw: raw["paths"]["/api/v1/calcom/appointments"]["get"]["parameters"][0].__setitem__("in", "body"),
+     "parameter 'limit' is in 'body'"),
+    (lambda raw: raw["components"]["securitySchemes"].__setitem__("bearerAuth", {"type": "apiKey", "in": "header"}),
+     "security scheme bearerAuth: an apiKey scheme needs 'in' (header, query or cookie) and a 'name'"),
+    (lambda raw: raw["paths"]["/api/v1/health"]["get"].__setitem__("security", [{"keyAuth": []}]),
+     "security scheme 'keyAuth' is not declared in components.securitySchemes"),
+    (lambda raw: raw["paths"]["/api/v1/health"]["get"].__setitem__("responses", {}),
+     "operation getHealth (GET /api/v1/health): documents no response"),
+    (lambda raw: raw.__setitem__("x-contract-profile", "acme"),
+     "x-contract-profile is 'acme': the profiles are ravan"),
+    (lambda raw: raw.__setitem__("openapi", "2.0"),
+     "OpenAPI 2.0: the mock reads OpenAPI 3.0 and 3.1"),
 ])
 def test_a_spec_the_mock_cannot_serve_is_refused_at_start_with_the_operation_and_the_reason(more_spec, tmp_path, edit, mentions):
     raw = yaml.safe_load(more_spec.read_text())
@@ -235,3 +241,25 @@ def test_the_validating_proxy_judges_a_new_operation_by_the_spec_it_is_given(mor
         server.stop()
         use_spec(load_spec())  # the rest of this process judges by openapi.yaml again
     assert answer.status_code == 200 and answer.headers[CONFORMANCE_HEADER] == verdict
+
+
+@pytest.mark.parametrize("edit,warning", [
+    (lambda raw: raw["paths"].__setitem__("/api/v1/calcom/appointments/{other}", {"get": {**raw["paths"]["/api/v1/calcom/appointments/{appointment_id}"]["get"], "operationId": "clash", "parameters": [{"name": "other", "in": "path", "required": True, "schema": {"type": "string"}}]}}),
+     "warning: GET /api/v1/calcom/appointments/{other} (clash): its path template matches the same requests as getAppointment's, which serves them"),
+    (lambda raw: raw["paths"]["/api/v1/health"]["get"].__setitem__("operationId", "getAppointment"),
+     "warning: GET /api/v1/health: operationId 'getAppointment' is also GET /api/v1/calcom/appointments/{appointment_id}'s: this one is known as 'getAppointment_2'"),
+])
+def test_what_prism_serves_is_served_with_a_warning_line_at_start(more_spec, tmp_path, edit, warning):
+    raw = yaml.safe_load(more_spec.read_text())
+    edit(raw)
+    served = tmp_path / "served.yaml"
+    served.write_text(yaml.safe_dump(raw, sort_keys=False))
+    from mock_server.serving.launcher import MockProcess
+
+    mock = MockProcess("--spec", str(served))
+    mock.start()
+    try:
+        assert warning in mock.log_text(), mock.log_text()
+        assert get(mock, "/api/v1/health").status_code == 200
+    finally:
+        mock.stop()

@@ -9,7 +9,7 @@ from mock_server.spec import Operation
 
 
 def operation(operation_id: str, method: str, path: str) -> Operation:
-    return Operation(operation_id, method, path, (), ("bearerAuth",), {}, None, {})
+    return Operation(operation_id, method, path, (), (), {}, None, {})
 
 
 ROUTES = Routes([
@@ -51,3 +51,21 @@ def test_a_lookup_does_not_grow_with_the_number_of_operations():
     found = many.match("GET", "/api/v1/target/x")
     assert isinstance(found, Match) and found.operation.operation_id == "target"
     assert len(many._root.literal["api"].literal["v1"].literal) == 601  # one dictionary lookup per segment
+
+
+def test_templates_of_one_shape_keep_every_method_and_their_own_parameter_names():
+    routes = Routes([operation("getFile", "GET", "/files/{file_id}"), operation("dropFile", "DELETE", "/files/{name}")])
+    assert routes.match("PUT", "/files/a") == NotAllowed(("GET", "DELETE", "HEAD"))
+    got, dropped = routes.match("GET", "/files/a"), routes.match("DELETE", "/files/a")
+    assert isinstance(got, Match) and got.path_params == {"file_id": "a"}
+    assert isinstance(dropped, Match) and dropped.path_params == {"name": "a"}
+
+
+def test_an_encoded_slash_stays_inside_its_parameter():
+    from mock_server.serving.router import _raw_segments
+
+    segments = _raw_segments({"PATH_INFO": "/items/a/b/notes/3", "RAW_URI": "/items/a%2Fb/notes/3?x=1"})
+    assert segments == ["items", "a/b", "notes", "3"]
+    found = ROUTES.match("GET", "/items/a/b/notes/3", segments)
+    assert isinstance(found, Match) and found.path_params == {"item_id": "a/b", "note_id": "3"}
+    assert _raw_segments({"PATH_INFO": "/items/a", "RAW_URI": "/items/a"}) is None  # the common case costs nothing

@@ -91,17 +91,22 @@ def mask_text(text: str) -> str:
     return _JWT.sub(MASKED, text)
 
 
-def curl_command(url: str, headers: Mapping[str, str], params: Iterable[tuple[str, str]] = ()) -> str:
-    """A ready-to-paste curl command; a token from the environment is shown as its variable."""
+def curl_command(url: str, headers: Mapping[str, str], params: Iterable[tuple[str, str]] = (), *, method: str = "GET",
+                 body: bytes | None = None) -> str:
+    """A ready-to-paste curl command; a secret from the environment is shown as its variable."""
     query = urlencode(list(params))
     full = f"{url}?{query}" if query else url
-    parts = ["curl", "-sS", "-i", shlex.quote(full)]
+    parts = ["curl", "-sS", "-i"] + (["-X", method] if method not in ("GET", "HEAD") else ["-I"] if method == "HEAD" else [])
+    parts.append(shlex.quote(full))
     for name, value in headers.items():
         parts += ["-H", shlex.quote(f"{name}: {value}")]
+    if body is not None:
+        parts += ["--data-binary", shlex.quote(body.decode("utf-8", "replace"))]
     command = " ".join(parts)
     with _lock:
         known = list(_secrets.items())
     for secret, shown in known:
         if shown.startswith("$"):
             command = command.replace(shlex.quote(f"Authorization: Bearer {secret}"), f'"Authorization: Bearer {shown}"')
+            command = command.replace(secret, f'"{shown}"') if secret in command else command
     return mask_text(command)

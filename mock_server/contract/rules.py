@@ -2,9 +2,11 @@
 
 Each rule takes an Exchange (one request, its answer, and the operation the spec routes it to) and raises
 ContractViolation, which carries the rule's name (`.rule`) and a message that starts with it. A rule is
-registered with what it applies to: every answer of the API, or the answers of one operation (its domain
-rules: Get Appointment's echoes, time order, tenancy and identity), so that it never fires on an operation
-it does not understand. Adding a rule for a new operation is one small function with `@rule(operation=ID)`.
+registered with what it applies to: every answer of any API (the generic rules: documented status, schema,
+content type, no HTML or stack trace, no echoed token), the answers of a spec that opts into a profile
+(Ravan's envelope: `success`, `message`, the code per status), or the answers of one operation (its domain
+rules: Get Appointment's echoes, time order, tenancy and identity), so that a rule never fires where it does
+not belong. Adding a rule for a new operation is one small function with `@rule(operation=ID)`.
 The rules in SCHEMATHESIS_RULES are also registered as schemathesis checks (contract_tests/checks.py); the
 property tests and the validating proxy run every rule that applies to each answer.
 """
@@ -20,10 +22,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from mock_server.contract.masking import mask_text
 from mock_server.tokens import claims_of
-from mock_server.contract.response_schemas import openapi_validator
+from mock_server.contract.response_schemas import spec_openapi_validator
 from mock_server.data import GET_APPOINTMENT
 from mock_server.routing import Match, Routes
-from mock_server.spec import ApiSpec, Operation, SpecError, load_spec
+from mock_server.spec import RAVAN_PROFILE, ApiSpec, Operation, SpecError, is_json_media, load_spec
 
 _LOADED: list[ApiSpec] = []
 _ROUTES: list[Routes] = []
@@ -93,6 +95,7 @@ class Exchange:
     status: int
     headers: Mapping[str, str]  # lower-case names
     body: bytes
+    deliberately_invalid: bool = False  # the suite sent input the spec forbids (a broken value, no credential)
     _parsed: Any = field(default=None, init=False, repr=False)
     _parsed_done: bool = field(default=False, init=False, repr=False)
     _operation: Operation | None = field(default=None, init=False, repr=False)
@@ -169,23 +172,28 @@ Rule = Callable[[Exchange], None]
 SCHEMATHESIS_RULES: list[Rule] = []
 PROPERTY_ONLY_RULES: list[Rule] = []
 RULE_OPERATION: dict[str, str] = {}  # rule name -> the operationId it is about (rules not in it: every answer)
+RULE_PROFILE: dict[str, str | None] = {}  # rule name -> the profile whose specs it judges (None: every spec's)
 
 
-def rule(*, schemathesis_check: bool = True, operation: str | None = None) -> Callable[[Rule], Rule]:
-    """Register a rule: for the property tests always, as a schemathesis check unless told not to, and for the
-    answers of one operation only when `operation` names it."""
+def rule(*, schemathesis_check: bool = True, operation: str | None = None, profile: str | None = None) -> Callable[[Rule], Rule]:
+    """Register a rule: for the property tests always, as a schemathesis check unless told not to, for the answers
+    of one operation only when `operation` names it, and for the specs of one profile only when `profile` does."""
 
     def register(func: Rule) -> Rule:
         (SCHEMATHESIS_RULES if schemathesis_check else PROPERTY_ONLY_RULES).append(func)
         if operation is not None:
             RULE_OPERATION[func.__name__] = operation
+        RULE_PROFILE[func.__name__] = profile
         return func
 
     return register
 
 
 def applies(func: Rule, exchange: Exchange) -> bool:
-    """True when the rule is about every answer, or about the operation this answer belongs to."""
+    """True when the rule judges this spec's answers, and is about every answer or this answer's operation."""
+    profile = RULE_PROFILE.get(func.__name__)
+    if profile is not None and _spec().profile != profile:
+        return False
     about = RULE_OPERATION.get(func.__name__)
     return about is None or (exchange.operation is not None and exchange.operation.operation_id == about)
 
@@ -205,56 +213,95 @@ def _appointment(exchange: Exchange) -> dict[str, Any] | None:
     return appointment if isinstance(appointment, dict) else None
 
 
+def _documents_no_client_error(operation: Operation) -> bool:
+    return not any(400 <= status < 500 for status in operation.responses) and not ({"4XX", "default"} & set(operation.ranges))
+
+
 @rule(schemathesis_check=False)
 def status_is_documented(exchange: Exchange) -> None:
-    """A documented operation answers only with documented statuses."""
+    """A documented operation answers only with documented statuses (exactly, by range, or by `default`)."""
     operation = exchange.operation
-    if operation is not None and exchange.status not in operation.responses:
-        raise violation(
-            status_is_documented,
-            exchange,
-            f"status {exchange.status} is not documented for {operation.method} {operation.path}; documented: {operation.statuses}",
-        )
+    if operation is None or operation.documents(exchange.status):
+        return
+    if exchange.deliberately_invalid and 400 <= exchange.status < 500 and _documents_no_client_error(operation):
+        return  # the spec documents no answer to input it forbids: any client error keeps its promise
+    documented = [*map(str, operation.statuses), *operation.ranges]
+    raise violation(
+        status_is_documented,
+        exchange,
+        f"status {exchange.status} is not documented for {operation.method} {operation.path}; documented: {', '.join(documented)}",
+    )
 
 
-@rule(schemathesis_check=False)
+def _essence(content_type: str) -> str:
+    return content_type.split(";")[0].strip().lower()
+
+
+def _media_matches(actual: str, documented: str) -> bool:
+    actual, documented = _essence(actual), _essence(documented)
+    if documented in ("*/*", actual):
+        return True
+    return documented.endswith("/*") and actual.startswith(documented[:-1])
+
+
+@rule(schemathesis_check=False, profile=RAVAN_PROFILE)
 def content_type_is_json(exchange: Exchange) -> None:
-    """Every answer is application/json."""
+    """Every answer is application/json (Ravan's API answers nothing else)."""
     content_type = exchange.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() != "application/json":
         raise violation(content_type_is_json, exchange, f"Content-Type is {content_type or '(none)'!r}, not application/json")
 
 
 @rule(schemathesis_check=False)
+def content_type_is_documented(exchange: Exchange) -> None:
+    """An answer with a body has a Content-Type its documented response lists."""
+    operation = exchange.operation
+    response = operation.response_for(exchange.status) if operation is not None else None
+    if response is None or not response.content or not exchange.body or exchange.method.upper() == "HEAD":
+        return
+    content_type = exchange.headers.get("content-type", "")
+    if not any(_media_matches(content_type, media) for media in response.content):
+        raise violation(content_type_is_documented, exchange,
+                        f"Content-Type is {content_type or '(none)'!r}; the spec documents {', '.join(response.content)} for {exchange.status}")
+
+
+@rule(schemathesis_check=False)
 def body_matches_response_schema(exchange: Exchange) -> None:
     """The body validates against the schema the spec gives its operation for its status."""
     operation = exchange.operation
-    response = operation.responses.get(exchange.status) if operation is not None else None
-    if response is None or operation is None:
+    response = operation.response_for(exchange.status) if operation is not None else None
+    if response is None or operation is None or exchange.method.upper() == "HEAD":
         return
-    if exchange.json is None and exchange.method.upper() != "HEAD":
+    if not response.media_type or not is_json_media(response.media_type) or not response.schema:
+        return  # no content, or content that is not JSON: content_type_is_documented judges it
+    content_type = exchange.headers.get("content-type", "")
+    if content_type and not is_json_media(_essence(content_type)) and any(_media_matches(content_type, m) for m in response.content):
+        return  # another documented media type of the same response (XML beside JSON)
+    if exchange.json is None and exchange.body.strip() != b"null":
         raise violation(body_matches_response_schema, exchange, "the body is not JSON")
-    if exchange.method.upper() == "HEAD":
-        return
-    errors = sorted(_validator(operation, exchange.status).iter_errors(exchange.json), key=lambda e: list(map(str, e.absolute_path)))
+    errors = sorted(_validator(operation, response).iter_errors(exchange.json), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         where = ".".join(map(str, errors[0].absolute_path)) or "(body)"
         raise violation(body_matches_response_schema, exchange, f"{where}: {errors[0].message}")
 
 
-_VALIDATORS: dict[tuple[str, int], Any] = {}
+_VALIDATORS: dict[tuple[str, str], Any] = {}
 
 
-def _validator(operation: Operation, status: int) -> Any:
-    key = (operation.operation_id, status)
+def _validator(operation: Operation, response: Any) -> Any:
+    key = (operation.operation_id, response.key or str(response.status))
     if key not in _VALIDATORS:
-        _VALIDATORS[key] = openapi_validator(operation.responses[status].schema)
+        _VALIDATORS[key] = spec_openapi_validator(_spec(), response.schema)
     return _VALIDATORS[key]
 
 
 @rule()
 def no_html_or_stack_trace(exchange: Exchange) -> None:
-    """No answer is an HTML page or carries a stack trace."""
+    """No answer is an HTML page (unless the spec documents one) or carries a stack trace."""
+    operation = exchange.operation
+    response = operation.response_for(exchange.status) if operation is not None else None
+    if response is not None and any("html" in media for media in response.content):
+        return
     text = exchange.body[:65536].decode("utf-8", "replace")
     lowered = text.lower()
     for marker in HTML_MARKERS:
@@ -277,7 +324,7 @@ def token_is_not_echoed(exchange: Exchange) -> None:
         raise violation(token_is_not_echoed, exchange, "the answer repeats the bearer token")
 
 
-@rule()
+@rule(profile=RAVAN_PROFILE)
 def success_flag_matches_status(exchange: Exchange) -> None:
     """`success` is true exactly on 2xx answers."""
     body = exchange.json
@@ -288,7 +335,7 @@ def success_flag_matches_status(exchange: Exchange) -> None:
         raise violation(success_flag_matches_status, exchange, f"success is {body['success']!r} on a {exchange.status} answer; expected {expected}")
 
 
-@rule()
+@rule(profile=RAVAN_PROFILE)
 def status_matches_error_code(exchange: Exchange) -> None:
     """An error's `code` is one the spec pairs with the answer's HTTP status."""
     body = exchange.json
@@ -301,17 +348,22 @@ def status_matches_error_code(exchange: Exchange) -> None:
         return  # undocumented statuses are status_is_documented's (and schemathesis') to report
     if code not in documented.codes:
         try:
-            where = f"the spec pairs {code} with status {operation.status_for_code(code) if code in operation.error_codes else _spec().status_for_code(code)}"
+            paired = operation.status_for_code(code) if code in operation.error_codes else _spec().status_for_code(code)
+            if paired == exchange.status:  # the API pairs them, this operation does not document that answer
+                where = f"{operation.operation_id} does not document {code} for {exchange.status}"
+            else:
+                where = f"the spec pairs {code} with status {paired}"
         except SpecError:
             where = f"{code} is not a documented code"
         raise violation(
             status_matches_error_code,
             exchange,
-            f"status {exchange.status} carries code {code}, but {where}; status {exchange.status} carries {', '.join(documented.codes)}",
+            f"status {exchange.status} carries code {code}, but {where}; {operation.operation_id}'s {exchange.status} carries "
+            f"{', '.join(documented.codes) or 'no code'}",
         )
 
 
-@rule()
+@rule(profile=RAVAN_PROFILE)
 def message_is_not_empty(exchange: Exchange) -> None:
     """Every JSON answer has a non-empty human-readable `message`."""
     body = exchange.json
@@ -321,7 +373,7 @@ def message_is_not_empty(exchange: Exchange) -> None:
             raise violation(message_is_not_empty, exchange, f"message is {message!r}")
 
 
-@rule(operation=GET_APPOINTMENT)
+@rule(operation=GET_APPOINTMENT, profile=RAVAN_PROFILE)
 def data_echoes_the_appointment(exchange: Exchange) -> None:
     """`data.org_id` and `data.agent_id` equal the appointment's organization_id and agent_id."""
     appointment = _appointment(exchange)
@@ -346,7 +398,7 @@ def _time(value: Any) -> datetime | None:
         return None
 
 
-@rule(operation=GET_APPOINTMENT)
+@rule(operation=GET_APPOINTMENT, profile=RAVAN_PROFILE)
 def end_time_is_after_appointment_time(exchange: Exchange) -> None:
     """An appointment ends after it starts."""
     appointment = _appointment(exchange)
@@ -361,7 +413,7 @@ def end_time_is_after_appointment_time(exchange: Exchange) -> None:
         )
 
 
-@rule(operation=GET_APPOINTMENT)
+@rule(operation=GET_APPOINTMENT, profile=RAVAN_PROFILE)
 def appointment_is_the_one_asked_for(exchange: Exchange) -> None:
     """A 200 answer returns the booking whose UID was in the path."""
     appointment = _appointment(exchange)
@@ -372,7 +424,7 @@ def appointment_is_the_one_asked_for(exchange: Exchange) -> None:
         raise violation(appointment_is_the_one_asked_for, exchange, f"asked for {asked!r}, got appointment {appointment.get('id')!r}")
 
 
-@rule(operation=GET_APPOINTMENT)
+@rule(operation=GET_APPOINTMENT, profile=RAVAN_PROFILE)
 def organization_is_the_callers(exchange: Exchange) -> None:
     """A 200 answer belongs to the token's organization, or, for a token without one, to the org_id query."""
     appointment = _appointment(exchange)

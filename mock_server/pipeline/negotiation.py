@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
-from mock_server.envelope import ApiError
-from mock_server.pipeline.derived import derived_body
+from mock_server.envelope import Reply, invalid_input
+from mock_server.pipeline.bodies import DERIVED, ResponseBodies
 from mock_server.pipeline.request import Query
-from mock_server.spec import Operation
+
+__all__ = ["DERIVED", "Preference", "forced_response", "parse_preference"]
 
 _PREFERENCE = re.compile(r"\s*(code|example)\s*=\s*\"?([^\",;\s]*)\"?\s*", re.IGNORECASE)
 
@@ -39,49 +39,33 @@ def parse_preference(prefer_header: str | None, query: Query) -> Preference | No
     return Preference(code=found.get("code"), example=found.get("example"))
 
 
-DERIVED = "derived_from_schema"  # the name a schema-derived body is served under (Prefer: example=derived_from_schema)
+def _catalogue(bodies: ResponseBodies) -> str:
+    return "; ".join(f"{status}: {', '.join(names)}" for status, names in bodies.by_status.items())
 
 
-def servable_bodies(operation: Operation) -> dict[int, dict[str, Any]]:
-    """What each documented response can be served with: its named examples, else a body derived from its schema."""
-    bodies: dict[int, dict[str, Any]] = {}
-    for status in operation.statuses:
-        response = operation.responses[status]
-        if response.examples:
-            bodies[status] = dict(response.examples)
-        elif response.schema:
-            bodies[status] = {DERIVED: derived_body(response.schema, f"{operation.label} response {status}")}
-        else:
-            bodies[status] = {DERIVED: None}  # a response without content: no body
-    return bodies
-
-
-def _catalogue(bodies: dict[int, dict[str, Any]]) -> str:
-    return "; ".join(f"{status}: {', '.join(names)}" for status, names in bodies.items())
-
-
-def forced_response(bodies: dict[int, dict[str, Any]], preference: Preference, invalid_code: str) -> tuple[int, Any]:
-    """The status and body that the preference selects, or the invalid-input error listing what exists."""
+def forced_response(bodies: ResponseBodies, preference: Preference) -> Reply:
+    """The answer the preference selects, or the invalid-input error listing what exists."""
+    operation = bodies.operation
     if preference.code is not None:
-        if not preference.code.isdigit() or int(preference.code) not in bodies:
-            raise ApiError(
-                invalid_code,
-                f"Prefer code={preference.code} is not a documented response. Documented examples by status: {_catalogue(bodies)}",
-            )
-        status = int(preference.code)
+        status = int(preference.code) if preference.code.isdigit() else None
+        if status is None or not operation.documents(status):
+            raise invalid_input(f"Prefer code={preference.code} is not a documented response. Documented examples by status: {_catalogue(bodies)}")
         if preference.example is None:
-            return status, next(iter(bodies[status].values()))
-        if preference.example in bodies[status]:
-            return status, bodies[status][preference.example]
-        raise ApiError(
-            invalid_code,
+            return bodies.reply(status)
+        response = operation.response_for(status)
+        key = status if status in operation.responses else response.key  # type: ignore[union-attr]
+        if preference.example in bodies.by_status[key]:
+            return bodies.reply(status, preference.example)
+        raise invalid_input(
             f"Prefer example={preference.example} is not an example of response {status}. "
-            f"Documented examples by status: {_catalogue(bodies)}",
+            f"Documented examples by status: {_catalogue(bodies)}"
         )
-    for status, named in bodies.items():
+    for key, named in bodies.by_status.items():
         if preference.example in named:
-            return status, named[str(preference.example)]
-    raise ApiError(
-        invalid_code,
-        f"Prefer example={preference.example} is not a documented example. Documented examples by status: {_catalogue(bodies)}",
-    )
+            status = key if isinstance(key, int) else _range_status(key)
+            return bodies.reply(status, str(preference.example))
+    raise invalid_input(f"Prefer example={preference.example} is not a documented example. Documented examples by status: {_catalogue(bodies)}")
+
+
+def _range_status(key: str) -> int:
+    return 200 if key == "default" else int(key[0]) * 100

@@ -21,6 +21,7 @@ class OperationRequest:
     authorization: str | None
     prefer: str | None
     environ: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    body: bytes = b""  # read only for operations that document a request body
 
     def header(self, name: str) -> str | None:
         """A request header's value (None when absent)."""

@@ -14,7 +14,8 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from mock_server.envelope import ApiError
+from mock_server.envelope import Reply, invalid_input
+from mock_server.pipeline.bodies import ResponseBodies
 from mock_server.pipeline.request import Query
 
 MAX_LATENCY_MS = 30_000
@@ -62,18 +63,19 @@ def _preferences(prefer: str | None) -> dict[str, str]:
     return found
 
 
-def injected_answers(bodies: dict[int, dict[str, Any]]) -> list[tuple[int, Any]]:
-    """The documented server errors an error rate may answer with: each 5xx code's first example."""
+def injected_answers(bodies: ResponseBodies) -> list[Reply]:
+    """The documented server errors an error rate may answer with: each 5xx code's first example (5XX: a 500)."""
     answers = []
-    for status, named in sorted(bodies.items()):
-        if status < 500:
+    for key, named in bodies.by_status.items():
+        status = key if isinstance(key, int) else (500 if key == "5XX" else None)
+        if status is None or status < 500:
             continue
         seen: set[Any] = set()
-        for body in named.values():
+        for name, body in named.items():
             code = body.get("code") if isinstance(body, dict) else None
             if code not in seen:
                 seen.add(code)
-                answers.append((status, body))
+                answers.append(bodies.reply(status, name))
     return answers
 
 
@@ -85,9 +87,9 @@ def with_resilience(handler: Handler, settings: Resilience, rng: random.Random |
     and inject the operation's documented server errors."""
     clean = handler.negotiate  # type: ignore[attr-defined]
     chance = rng or random.Random()
-    injected = injected_answers(handler.bodies)  # type: ignore[attr-defined]
+    injected: list[Reply] = []  # built on the first request that may need them (bodies are built lazily)
 
-    def negotiate(p: Any, prefer: str | None, query: Query) -> tuple[int, Any] | None:
+    def negotiate(p: Any, prefer: str | None, query: Query) -> Reply | None:
         asked = _preferences(prefer) if prefer else {}
         latency, rate = settings.latency, settings.error_rate
         try:
@@ -96,12 +98,15 @@ def with_resilience(handler: Handler, settings: Resilience, rng: random.Random |
             if "error-rate" in asked:
                 rate = parse_error_rate(asked["error-rate"])
         except ValueError as exc:
-            raise ApiError("INVALID_REQUEST", f"Prefer: {exc}") from None
+            raise invalid_input(f"Prefer: {exc}", "Prefer") from None
         if latency:
             time.sleep(chance.uniform(*latency) / 1000)
         forced = clean(p, prefer, query)
-        if forced is None and rate and injected and chance.random() < rate:
-            return chance.choice(injected)
+        if forced is None and rate:
+            if not injected:
+                injected.extend(injected_answers(handler.bodies) or [None])  # type: ignore[attr-defined, list-item]
+            if injected[0] is not None and chance.random() < rate:
+                return chance.choice(injected)
         return forced
 
     return replace(handler, negotiate=negotiate)  # type: ignore[type-var]

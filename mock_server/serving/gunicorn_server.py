@@ -17,24 +17,29 @@ from mock_server.spec import load_spec
 from mock_server.serving.wsgi import status_line
 
 _failing = threading.local()
-# The statuses of the two codes a protocol error can get, set from the spec by serve().
-_protocol_statuses = {"INVALID_REQUEST": 400, "INTERNAL_ERROR": 500}
+# How a request the HTTP layer refused is answered: the spec's profile, set by serve_gunicorn().
+_profile: list[Any] = []
 
 
 def write_envelope_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
     """gunicorn's error writer, answering with the JSON error envelope instead of an HTML page."""
     exc = getattr(_failing, "exc", None)
     why = type(exc).__name__ if exc is not None else reason
+    from mock_server.envelope import INTERNAL, INVALID_INPUT, ApiError
+
     if status_int == 500:
-        code, message = "INTERNAL_ERROR", "Internal server error"
-    else:  # 400, 431, 501...: a request the HTTP layer refused is malformed input, INVALID_REQUEST
-        code = "INVALID_REQUEST"
-        message = f"Malformed HTTP request: the server could not accept it ({why})"
-    status_int = _protocol_statuses[code]
+        error = ApiError.of(INTERNAL, "Internal server error")
+    else:  # 400, 431, 501...: a request the HTTP layer refused is malformed input
+        error = ApiError.of(INVALID_INPUT, f"Malformed HTTP request: the server could not accept it ({why})")
+    if _profile:
+        reply = _profile[0].route_error_reply(error)
+        status_int, content_type, payload = reply.status, reply.content_type or "application/json", reply.body
+    else:
+        status_int, content_type, payload = status_int, "application/json", {"message": error.message}
     reason = status_line(status_int).split(" ", 1)[1]
-    body = json.dumps({"success": False, "message": message, "code": code}, separators=(",", ":")).encode()
+    body = json.dumps(payload, separators=(",", ":")).encode()
     head = (
-        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: {content_type}\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     ).encode("latin-1")
     util.write_nonblock(sock, head + body)
@@ -101,6 +106,7 @@ def gunicorn_settings(config: MockConfig) -> dict[str, Any]:
 
 def serve_gunicorn(app: Any, config: MockConfig, listener: socket.socket) -> None:
     """Run the app under gunicorn on the listening socket until interrupted."""
-    spec = load_spec(config.spec)
-    _protocol_statuses.update({code: spec.status_for_code(code) for code in _protocol_statuses})
+    from mock_server.profiles import profile_for
+
+    _profile[:] = [profile_for(load_spec(config.spec))]
     MockServer(app, config, listener).run()

@@ -14,7 +14,8 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 JSON_TYPE = "application/json"
 OPERATION_KEY = "ravan.operation_id"  # the environ key the router sets: the operation a request was routed to
-__all__ = ["Query", "JSON_TYPE", "OPERATION_KEY", "StartResponse", "WsgiApp", "collect", "json_answer", "parse_query", "status_line", "wsgi_text"]
+__all__ = ["Query", "JSON_TYPE", "OPERATION_KEY", "StartResponse", "WsgiApp", "collect", "json_answer", "parse_query", "read_body",
+           "reply_answer", "status_line", "wsgi_text"]
 
 
 _STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
@@ -33,6 +34,44 @@ def json_answer(start_response: StartResponse, method: str, status: int, body: A
     payload = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
     start_response(status_line(status), [("Content-Type", JSON_TYPE), ("Content-Length", str(len(payload))), *extra])
     return [] if method == "HEAD" else [payload]
+
+
+def reply_answer(start_response: StartResponse, method: str, status: int, body: Any, content_type: str | None,
+                 extra: Iterable[tuple[str, str]] = ()) -> list[bytes]:
+    """Answer with a body of its media type: JSON values serialized, text encoded as UTF-8, bytes as they are."""
+    if body is None or content_type is None:
+        start_response(status_line(status), [("Content-Length", "0"), *extra])
+        return []
+    if isinstance(body, bytes):
+        payload = body
+    elif isinstance(body, str) and not _is_json(content_type):
+        payload = body.encode("utf-8")
+    else:
+        payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    start_response(status_line(status), [("Content-Type", content_type), ("Content-Length", str(len(payload))), *extra])
+    return [] if method == "HEAD" else [payload]
+
+
+def _is_json(content_type: str) -> bool:
+    essence = content_type.split(";")[0].strip().lower()
+    return essence == JSON_TYPE or essence.endswith("+json")
+
+
+MAX_BODY = 10 * 1024 * 1024  # bytes of a request body the mock reads; a larger one is refused
+
+
+def read_body(environ: dict[str, Any]) -> bytes:
+    """The request body (at most MAX_BODY bytes; chunked bodies read to their end)."""
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    length_text = environ.get("CONTENT_LENGTH") or ""
+    if length_text.strip().isdigit():
+        length = int(length_text)
+        return stream.read(min(length, MAX_BODY + 1)) if length else b""
+    if "chunked" in (environ.get("HTTP_TRANSFER_ENCODING") or "").lower():
+        return stream.read(MAX_BODY + 1)
+    return b""
 
 
 def wsgi_text(value: str) -> str:

@@ -16,7 +16,7 @@ import jwt
 
 from mock_server.pipeline.auth import Identity, bearer_token, unauthorized
 from mock_server.envelope import ApiError
-from mock_server.pipeline import Pipeline
+from mock_server.profiles.ravan.pipeline import Pipeline
 from mock_server.serving.wsgi import StartResponse, WsgiApp, collect, status_line
 
 
