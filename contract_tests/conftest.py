@@ -23,6 +23,7 @@ from mock_server.contract.coverage import coverage_report, write_coverage
 from mock_server.contract.observations import Observations
 from mock_server.contract.rules import ContractViolation, use_spec
 from contract_tests.report import render, write_report, write_stopped_reports
+from contract_tests.scope import active_scope, choose, examples_per_operation, use_scope
 from contract_tests.settings import VARIABLES, ContractSettings, SettingsError, activate
 from contract_tests.target import Target, embedded_target, live_target
 from mock_server.data import GET_APPOINTMENT
@@ -107,15 +108,18 @@ def pytest_configure(config: pytest.Config) -> None:
         _stop_on_configuration_error(config, str(exc))
         return
     use_spec(spec)
+    scope = choose(spec, settings.max_operations)
+    use_scope(scope)
     config.stash[_SETTINGS_KEY] = settings
     config.stash[_SPEC_KEY] = spec
-    config.stash[_RECORD_KEY] = RunRecord(drift_fails=settings.drift_fails)
+    config.stash[_RECORD_KEY] = RunRecord(drift_fails=settings.drift_fails, scope=scope)
     _RECORD[:] = [config.stash[_RECORD_KEY]]
     activate(settings)
     from hypothesis import settings as hypothesis_settings
 
     hypothesis_settings.register_profile(
-        "contract", parent=hypothesis_settings.default, max_examples=settings.examples_per_test
+        "contract", parent=hypothesis_settings.default,
+        max_examples=examples_per_operation(settings.examples_per_test, len(scope.checked)),
     )
     hypothesis_settings.load_profile("contract")
     if settings.seed_was_given or os.environ.get("CI"):
@@ -304,7 +308,7 @@ def schemathesis_config(settings: ContractSettings, target: Target, spec: ApiSpe
         "seed": settings.seed,
         "base-url": target.base_url,
         "request-timeout": settings.timeout,
-        "generation": {"max-examples": settings.examples_per_test},
+        "generation": {"max-examples": examples_per_operation(settings.examples_per_test, len(active_scope().checked))},
     }
     auth = target.credentials.schemathesis_auth(spec)
     if auth:
@@ -321,6 +325,10 @@ def api_schema(request: pytest.FixtureRequest, contract_settings: ContractSettin
     """The spec loaded by schemathesis, every operation, aimed at the target (live: only requests that reach the API)."""
     spec = request.config.stash[_SPEC_KEY]
     schema = schemathesis.openapi.from_path(spec.path, config=schemathesis_config(contract_settings, target, spec))
+    scope = active_scope()
+    if scope.left_out:
+        checked = scope.keys()
+        schema = schema.include(func=lambda ctx: (ctx.operation.method.upper(), ctx.operation.path) in checked)
     live = contract_settings.sends_only_what_reaches_the_app
 
     def filter_case(context: Any, case: Any) -> bool:

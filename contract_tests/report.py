@@ -89,6 +89,11 @@ def render(record: RunRecord, settings: ContractSettings | None, spec: ApiSpec |
         by_status = ", ".join(f"{status}: {n}" for status, n in statuses.items()) or "none"
         not_seen = "<br>".join(f"{o.label}: {o.how_to_observe(settings)}" for o in missing) or "none"
         lines.append(f"| `{operation.operation_id}` | {operation.method} | `{operation.path}` | {answers} | {by_status} | {not_seen} |")
+    if record.scope is not None and record.scope.left_out:
+        lines += ["", f"### Left out by the cap ({len(record.scope.left_out)})", "",
+                  f"The run checked {record.scope.summary()}, spread evenly over the spec; raise CONTRACT_MAX_OPERATIONS "
+                  "(0: every operation) to check these too.", ""]
+        lines += [f"- `{op.operation_id}` ({op.method} `{op.path}`)" for op in record.scope.left_out]
     lines += ["", "## Tests", "", "| test | result | time |", "|---|---|---|"]
     for r in results:
         note = "**FAILED**" if r.outcome == "failed" else (f"skipped: {r.reason}" if r.outcome == "skipped" else r.outcome)

@@ -39,6 +39,8 @@ VARIABLES: dict[str, str] = {
     "CONTRACT_MOCK_ARGS": "extra flags for the embedded mock, e.g. '--fault org_query_overrides_token'",
     "CONTRACT_DRIFT": "report (default): list what answers carry that the spec does not document; fail: make that a RED verdict",
     "CONTRACT_MIN_COVERAGE": "a percentage: a run that covers fewer of the documented responses is RED (reports/contract-coverage.json)",
+    "CONTRACT_MAX_OPERATIONS": "at most this many operations are checked, spread evenly over the spec, the others named as left out "
+    "(default 60; 0: every operation)",
     "CONTRACT_SPEC": "the OpenAPI file to check against (default: the repository's openapi.yaml); the embedded mock serves the same file",
     "CONTRACT_CREDENTIAL_<SCHEME>": "live mode: the credential of one security scheme of the spec, named after it in upper case "
     "(an API key; user:password for HTTP basic; a token for bearer, OAuth2 and OpenID Connect, which default to CONTRACT_TOKEN)",
@@ -118,6 +120,7 @@ class ContractSettings:
     spec: str | None = None  # CONTRACT_SPEC; None: MOCK_SPEC, else the repository's openapi.yaml
     drift_fails: bool = False  # CONTRACT_DRIFT=fail
     min_coverage: float | None = None  # CONTRACT_MIN_COVERAGE
+    max_operations: int = 60  # CONTRACT_MAX_OPERATIONS (0: no cap)
     credential_env: tuple[tuple[str, str], ...] = ()  # CONTRACT_CREDENTIAL_<SCHEME>: a live credential per security scheme
 
     @property
@@ -213,6 +216,7 @@ class ContractSettings:
             spec=_spec_file(get("CONTRACT_SPEC")),
             drift_fails=_drift(get("CONTRACT_DRIFT")),
             min_coverage=_percentage(get("CONTRACT_MIN_COVERAGE")),
+            max_operations=_whole(get("CONTRACT_MAX_OPERATIONS"), "CONTRACT_MAX_OPERATIONS", 60),
             credential_env=tuple(sorted((n, env[n]) for n in env if n.startswith("CONTRACT_CREDENTIAL_") and env[n].strip()))
         )
 
@@ -227,6 +231,14 @@ def _drift(text: str | None) -> bool:
     if text.lower() not in DRIFT_MODES:
         raise SettingsError(f"CONTRACT_DRIFT must be one of {', '.join(DRIFT_MODES)}, got {text!r}")
     return text.lower() == "fail"
+
+
+def _whole(text: str | None, name: str, default: int) -> int:
+    if text is None:
+        return default
+    if not text.isdigit():
+        raise SettingsError(f"{name} must be a whole number (0: no limit), got {text!r}")
+    return int(text)
 
 
 def _percentage(text: str | None) -> float | None:

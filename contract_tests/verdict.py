@@ -106,6 +106,7 @@ class RunRecord:
     drift: list[str] = field(default_factory=list)  # one line per undocumented property or header
     drift_fails: bool = False  # CONTRACT_DRIFT=fail: drift is a broken rule
     coverage: dict[str, Any] | None = None  # the run's coverage (mock_server/contract/coverage.py)
+    scope: Any = None  # the operations checked and those the cap left out (contract_tests/scope.py)
 
     def add(self, result: TestResult) -> None:
         """Record a test's result (a test reported twice, setup then call, keeps the later)."""
@@ -196,10 +197,17 @@ class RunRecord:
             assert reason is not None
             return f"INCONCLUSIVE: {target} could not be checked: {reason.cause}"
         checks = len(self.results)
+        within = f" on {self.scope.summary()}" if self.scope is not None and self.scope.left_out else ""
         if self.skipped:
-            return (f"GREEN, with {len(self.skipped)} of {checks} checks skipped (optional inputs not set): "
-                    f"{target} honours {spec_name} in all that was checked (seed {seed})")
-        return f"GREEN: {target} honours {spec_name}: all {checks} checks ran (seed {seed})"
+            return (f"GREEN, with {len(self.skipped)} of {checks} checks skipped ({self._skip_kinds()}): "
+                    f"{target} honours {spec_name} in all that was checked{within} (seed {seed})")
+        return f"GREEN: {target} honours {spec_name}: all {checks} checks ran{within} (seed {seed})"
+
+    def _skip_kinds(self) -> str:
+        """Why checks were skipped, in a few words: optional inputs, writes, or both."""
+        writes = any("writes skipped" in result.reason for result in self.skipped)
+        inputs = any("writes skipped" not in result.reason for result in self.skipped)
+        return " and ".join(kind for kind, there in (("optional inputs not set", inputs), ("writes not allowed", writes)) if there)
 
     def detail_lines(self) -> list[str]:
         """What follows the headline: the broken rules, the cause and fix, the skipped checks and why."""
@@ -219,6 +227,10 @@ class RunRecord:
             lines.append(f"  what to do: {reason.fix}")
         elif verdict is Verdict.CONFIGURATION_ERROR and reason is not None:
             lines.append(f"  what to do: {reason.fix}")
+        if self.scope is not None and self.scope.left_out:
+            left = [op.operation_id for op in self.scope.left_out]
+            lines.append(f"  checked {self.scope.summary()}; left out ({len(left)}): {', '.join(left[:6])}"
+                         f"{', ...' if len(left) > 6 else ''} (all named in the report)")
         by_reason: dict[str, list[str]] = {}
         for result in self.skipped:
             by_reason.setdefault(result.reason, []).append(result.test.split("[")[0])
