@@ -15,7 +15,7 @@ COMPILE := $(BIN)/python -m compileall -q mock_server contract_tests bench
 # Only the ones given are passed, so CONTRACT_* already in the environment still apply.
 CONTRACT_VARS := BASE_URL TOKEN APPOINTMENT_ID NOT_CONNECTED_TOKEN TOKEN_WITHOUT_ORG ORG_ID \
                  OTHER_ORG_ID OTHER_APPOINTMENT_ID JWT_SECRET EXPIRED_TOKEN RATE_LIMIT TIMEOUT MAX_EXAMPLES \
-                 SEED ALLOW_UNSAFE STRICT_HTTP MOCK_ARGS SPEC DRIFT MIN_COVERAGE
+                 SEED ALLOW_UNSAFE STRICT_HTTP MOCK_ARGS SPEC DRIFT MIN_COVERAGE MAX_OPERATIONS
 CONTRACT_ENV := $(foreach v,$(CONTRACT_VARS),$(if $($(v)),CONTRACT_$(v)='$($(v))'))
 # The names given on make's command line: `make contract BASEURL=...` is refused with the nearest known name.
 COMMAND_LINE_VARIABLES := $(sort $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(v))))

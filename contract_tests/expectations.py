@@ -9,12 +9,14 @@ the suite expects 503. `schemathesis.toml` carries the same values for `schemath
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from mock_server.contract.expected import CLIENT_ERRORS, invalid_input_answer, unauthorized_answer
+from mock_server.contract.expected import (CLIENT_ERRORS, documents_auth_failure, documents_invalid_input_answer, invalid_input_answer,
+                                          unauthorized_answer)
 from mock_server.spec import ApiSpec, Operation, load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,18 +42,26 @@ def _accepted(spec: ApiSpec, operation: Operation) -> list[str]:
 
 def _rejected(spec: ApiSpec, operation: Operation) -> list[str]:
     """What malformed input is answered with: the invalid-input status, or 401 first without valid auth."""
-    expected = invalid_input_answer(spec, operation).statuses
-    if expected == CLIENT_ERRORS:
+    answer = invalid_input_answer(spec, operation)
+    if not answer.documented or answer.statuses == CLIENT_ERRORS:
         return ["4xx"]
+    expected = answer.statuses
     statuses = set(expected)
     if operation.secured:
         statuses |= unauthorized_answer(spec, operation).statuses
     return [str(s) for s in sorted(statuses)]
 
 
+def _shares_its_shape(spec: ApiSpec, operation: Operation) -> bool:
+    """True when another path template matches the same URLs as this operation's (only its parameters' names differ)."""
+    shape = re.sub(r"{[^{}]+}", "{}", operation.path)
+    return any(other.path != operation.path and re.sub(r"{[^{}]+}", "{}", other.path) == shape for other in spec.operations.values())
+
+
 def documents_client_errors(operation: Operation) -> bool:
-    """True when the spec documents any answer to a client error (exactly, by 4XX, or by default)."""
-    return any(400 <= status < 500 for status in operation.responses) or bool({"4XX", "default"} & set(operation.ranges))
+    """True when the spec documents what both kinds of refusal get (invalid input, and a missing credential where
+    the operation is secured): schemathesis' own status check then judges every status."""
+    return documents_invalid_input_answer(operation) and (not operation.secured or documents_auth_failure(operation))
 
 
 def expected_statuses(spec: ApiSpec) -> dict[str, dict[str, Any]]:
@@ -64,16 +74,20 @@ def expected_statuses(spec: ApiSpec) -> dict[str, dict[str, Any]]:
     return {"not_a_server_error": {"expected-statuses": ["2xx", "3xx", "4xx", *map(str, documented)]}}
 
 
-def operation_expectations(spec: ApiSpec) -> list[dict[str, Any]]:
-    """Per operation (`[[operations]]`): what a valid request may get, and what malformed input must get."""
+def operation_expectations(spec: ApiSpec, operations: list[Operation] | None = None) -> list[dict[str, Any]]:
+    """Per operation (`[[operations]]`): what a valid request may get, and what malformed input must get (for the
+    given operations only: schemathesis looks through every entry on every check)."""
     entries = []
-    for operation_id, operation in spec.operations.items():
+    for operation in spec.operations.values() if operations is None else operations:
+        operation_id = operation.operation_id
         checks: dict[str, Any] = {
             "positive_data_acceptance": {"expected-statuses": _accepted(spec, operation)},
             "negative_data_rejection": {"expected-statuses": _rejected(spec, operation)},
         }
         if not documents_client_errors(operation):
             checks["status_code_conformance"] = {"enabled": False}  # DOCUMENTED_STATUS_CHECK judges instead
+        if _shares_its_shape(spec, operation):  # /a/{id} GET and /a/{key} DELETE: one URL has both methods, and the
+            checks["allow_header_conformance"] = {"enabled": False}  # 405's Allow says so; schemathesis reads one template
         if operation.derived_id:  # no operationId in the spec: schemathesis knows the operation by its name (one key:
             # several include-* keys in one entry are alternatives, not a conjunction)
             entries.append({"include-name": f"{operation.method} {operation.path}", "checks": checks})
@@ -82,8 +96,8 @@ def operation_expectations(spec: ApiSpec) -> list[dict[str, Any]]:
     return entries
 
 
-def render_toml(spec: ApiSpec) -> str:
-    """schemathesis.toml for `schemathesis run`, its expectations derived from the spec."""
+def render_toml(spec: ApiSpec, operations: list[Operation] | None = None) -> str:
+    """schemathesis.toml for `schemathesis run`, its expectations derived from the spec (for these operations only)."""
 
     def statuses(values: list[str]) -> str:
         return "[" + ", ".join(f'"{s}"' for s in values) + "]"
@@ -93,17 +107,20 @@ def render_toml(spec: ApiSpec) -> str:
             return f'include-operation-id = "{entry["include-operation-id"]}"'
         return f'include-name = "{entry["include-name"]}"'
 
-    operations = ""
-    for entry in operation_expectations(spec):
+    per_operation = ""
+    for entry in operation_expectations(spec, operations):
         checks = entry["checks"]
-        operations += f"""
+        per_operation += f"""
 [[operations]]
 {selector(entry)}
 # A valid request may get a 2xx, a documented not-found or a documented upstream failure.
 checks.positive_data_acceptance.expected-statuses = {statuses(checks["positive_data_acceptance"]["expected-statuses"])}
 # Malformed input gets the invalid-input status; without valid auth, 401 first.
 checks.negative_data_rejection.expected-statuses = {statuses(checks["negative_data_rejection"]["expected-statuses"])}
-""" + ("""# The spec documents no client error here: any 4xx answers negative data (the suite's status_is_documented judges).
+""" + ("""# Another template matches the same URLs: a 405's Allow lists the methods of both.
+checks.allow_header_conformance.enabled = false
+""" if "allow_header_conformance" in checks else "") + ("""# The spec documents no answer to invalid input (or to a refused credential) here: any 4xx answers negative data
+# (the suite's status_is_documented judges).
 checks.status_code_conformance.enabled = false
 """ if "status_code_conformance" in checks else "")
     return f"""# What schemathesis expects of this API, for `schemathesis run` (from this folder).
@@ -120,7 +137,7 @@ enabled = false  # read-only operations: no links to follow
 [checks.not_a_server_error]
 # Documented 5xx answers other than the internal error (a 500 INTERNAL_ERROR is always a failure).
 expected-statuses = {statuses(expected_statuses(spec)["not_a_server_error"]["expected-statuses"])}
-{operations}"""
+{per_operation}"""
 
 
 def toml_is_current(path: Path = SCHEMATHESIS_TOML, spec: ApiSpec | None = None) -> bool:

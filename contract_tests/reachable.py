@@ -82,6 +82,25 @@ def cookies_are_sendable(case: Any) -> bool:
     return True
 
 
+MAX_REQUEST_LINE = 8190  # bytes: gunicorn's limit, and about every HTTP stack's (nginx's default is 8 KB too)
+
+
+def request_line_fits(case: Any) -> bool:
+    """True when the request line stays within what an HTTP stack accepts; a longer one is refused by the stack
+    (400 or 414) before any application, documented answer or not, sees it."""
+    from urllib.parse import urlencode
+
+    path = case.formatted_path if hasattr(case, "formatted_path") else str(getattr(case, "path", ""))
+    query = urlencode(list(_pairs(case.query or {})), doseq=True)
+    return len(case.method) + len(path) + len(query) + 16 <= MAX_REQUEST_LINE
+
+
+def _pairs(query: dict[str, Any]) -> Any:
+    for name, value in query.items():
+        for text in _texts(value):
+            yield str(name), text
+
+
 def case_reaches_app(case: Any) -> bool:
     """True for a schemathesis case whose path, query and headers all reach the application."""
     for value in (case.path_parameters or {}).values():

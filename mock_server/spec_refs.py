@@ -55,9 +55,7 @@ def nullable_to_json_schema(node: Any) -> Any:
         del converted["nullable"]
         kind = converted.get("type")
         if isinstance(kind, str):
-            converted["type"] = [kind, "null"]
-            if isinstance(converted.get("enum"), list) and None not in converted["enum"]:
-                converted["enum"] = [*converted["enum"], None]
+            converted["type"] = [kind, "null"]  # an enum without null still refuses it (OpenAPI 3.0.3's clarification)
         else:
             return {"anyOf": [converted, {"type": "null"}]}
     return converted

@@ -312,3 +312,11 @@ def test_no_piece_of_any_secret_reaches_any_output_of_a_red_or_inconclusive_run(
         assert run.status == (RED if fault else INCONCLUSIVE), run.output[-3000:]
     assert run.junit_path.exists() and run.markdown_path.exists()
     assert_no_piece_of(run, token, DEV_JWT_SECRET)
+
+
+def test_a_mock_that_refuses_its_inputs_is_a_configuration_error_naming_the_flags_given(tmp_path):
+    run = gate({"CONTRACT_MOCK_ARGS": "--fixtures /nonexistent-fixtures.yaml"}, tmp_path)
+    assert run.status == 78, run.output[-2000:]
+    assert ("INCONCLUSIVE: the run did not start: configuration error: the embedded mock refused to start "
+            "(CONTRACT_MOCK_ARGS gave it flags): /nonexistent-fixtures.yaml: cannot read the fixtures file") in run.output
+    assert "Traceback" not in run.output and "configuration error" in run.markdown

@@ -55,7 +55,7 @@ def invalid_input_answer(spec: ApiSpec, operation: Operation) -> Expected:
         code = operation.invalid_input_code or spec.invalid_input_code
         return Expected(frozenset({_ravan_status(spec, operation, code)}), code)
     statuses = _documented_client_errors(operation, (400, 422))
-    return Expected(statuses or CLIENT_ERRORS, None, statuses is not None)
+    return Expected(statuses or CLIENT_ERRORS - {401, 403}, None, statuses is not None)
 
 
 def unauthorized_answer(spec: ApiSpec, operation: Operation) -> Expected:
@@ -74,3 +74,24 @@ def _safe_status(spec: ApiSpec, code: str) -> int | None:
         return spec.status_for_code(code)
     except SpecError:
         return None
+
+
+def documents_invalid_input_answer(operation: Operation) -> bool:
+    """True when the spec says what invalid input gets: a 400 or 422, a 4XX range, or `default`."""
+    return bool({400, 422} & set(operation.responses)) or bool({"4XX", "default"} & set(operation.ranges))
+
+
+def documents_auth_failure(operation: Operation) -> bool:
+    """True when the spec says what a missing or refused credential gets: a 401 or 403, a 4XX range, or `default`."""
+    return bool({401, 403} & set(operation.responses)) or bool({"4XX", "default"} & set(operation.ranges))
+
+
+def undocumented_refusal_keeps_the_promise(operation: Operation, status: int) -> bool:
+    """True for an undocumented client error that answers input the spec forbids, where the spec documents no
+    answer of that kind (a 401 or 403 where it documents no auth failure; any other 4xx where it documents no
+    answer to invalid input): the spec promises nothing more."""
+    if not 400 <= status < 500:
+        return False
+    if status in (401, 403):
+        return not documents_auth_failure(operation)
+    return not documents_invalid_input_answer(operation)

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from mock_server.contract.masking import mask_text
 from mock_server.tokens import claims_of
+from mock_server.contract.expected import undocumented_refusal_keeps_the_promise
 from mock_server.contract.response_schemas import spec_openapi_validator
 from mock_server.data import GET_APPOINTMENT
 from mock_server.routing import Match, Routes
@@ -213,18 +214,14 @@ def _appointment(exchange: Exchange) -> dict[str, Any] | None:
     return appointment if isinstance(appointment, dict) else None
 
 
-def _documents_no_client_error(operation: Operation) -> bool:
-    return not any(400 <= status < 500 for status in operation.responses) and not ({"4XX", "default"} & set(operation.ranges))
-
-
 @rule(schemathesis_check=False)
 def status_is_documented(exchange: Exchange) -> None:
     """A documented operation answers only with documented statuses (exactly, by range, or by `default`)."""
     operation = exchange.operation
     if operation is None or operation.documents(exchange.status):
         return
-    if exchange.deliberately_invalid and 400 <= exchange.status < 500 and _documents_no_client_error(operation):
-        return  # the spec documents no answer to input it forbids: any client error keeps its promise
+    if exchange.deliberately_invalid and undocumented_refusal_keeps_the_promise(operation, exchange.status):
+        return  # the spec documents no answer to input it forbids of this kind: a client error keeps its promise
     documented = [*map(str, operation.statuses), *operation.ranges]
     raise violation(
         status_is_documented,

@@ -144,7 +144,7 @@ class ParameterValidator:
             pairs = [(key, value) for key, values in request.query.items() for value in values if key in (parameter.schema.get("properties") or {})]
             return ImmutableMultiDict(pairs) if pairs else None
         given = list(request.query.get(parameter.name) or ())
-        if parameter.schema.get("type") == "array":
+        if _may_be_array(parameter.schema) and (len(given) > 1 or parameter.schema.get("type") == "array"):
             return given or None
         if len(given) > 1:
             raise self.invalid(f"Invalid {parameter.name}: give the {parameter.name} query parameter at most once", parameter.name)
@@ -282,6 +282,14 @@ def _coerce_form(values: dict[str, str], schema: dict[str, Any]) -> dict[str, An
         except ValueError:
             coerced[name] = text
     return coerced
+
+
+def _may_be_array(schema: dict[str, Any]) -> bool:
+    """True when a value of the schema may be an array (its type, or one of its oneOf/anyOf alternatives)."""
+    kind = schema.get("type")
+    if kind == "array" or (isinstance(kind, list) and "array" in kind):
+        return True
+    return any(isinstance(option, dict) and _may_be_array(option) for key in ("oneOf", "anyOf") for option in schema.get(key) or ())
 
 
 class _DeepObject:
