@@ -70,14 +70,14 @@ contract: $(STAMP) ## the contract suite: embedded mock, or BASE_URL=https://hos
 		--make-variables "$(COMMAND_LINE_VARIABLES)" $(PYTEST_ARGS)
 
 calibrate: $(STAMP) ## first contact: one GET per situation, each inferred decision confirmed or contradicted (BASE_URL=... TOKEN=...)
-	@$(CONTRACT_ENV) $(BIN)/python -m contract_tests.calibrate --make-variables "$(COMMAND_LINE_VARIABLES)"
+	@$(CONTRACT_ENV) $(BIN)/python -m contract_tests.tools.calibrate --make-variables "$(COMMAND_LINE_VARIABLES)"
 
 unit: $(STAMP) $(NODE_STAMP) ## every pytest test (the mock's, the rules', and the contract suite on the mock)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 selftest: $(STAMP) ## the suite must pass on the clean mock and catch every fault, embedded and in live mode
-	$(BIN)/python -m contract_tests.selftest $(SELFTEST_ARGS)
-	$(BIN)/python -m contract_tests.selftest --live $(SELFTEST_ARGS)
+	$(BIN)/python -m contract_tests.tools.selftest $(SELFTEST_ARGS)
+	$(BIN)/python -m contract_tests.tools.selftest --live $(SELFTEST_ARGS)
 
 falsealarms: $(STAMP) ## the live suite on SEEDS seeds (default 20) against 3 independent correct servers: all green
 	FALSE_ALARM_SEEDS=$(SEEDS) $(BIN)/python -m pytest tests/test_false_alarms.py -q -p no:cacheprovider $(PYTEST_ARGS)
@@ -102,10 +102,10 @@ bench: $(STAMP) $(NODE_STAMP) ## the mock against Prism with wrk (installs wrk i
 	$(BIN)/python -m bench.operations | tee -a $(REPORTS)/bench.txt
 
 specmatic: $(STAMP) $(NODE_STAMP) ## Specmatic's contract tests against the mock (needs Java 17+): 0 failures, 100% coverage
-	$(BIN)/python -m contract_tests.specmatic
+	$(BIN)/python -m contract_tests.tools.specmatic
 
 breaking: $(STAMP) $(NODE_STAMP) ## fail on client-breaking changes of openapi.yaml since BASE=<git ref> (default origin/main)
-	$(BIN)/python -m contract_tests.breaking --base $(BASE)
+	$(BIN)/python -m contract_tests.tools.breaking --base $(BASE)
 
 proxy: $(STAMP) ## validating proxy on 127.0.0.1:4011 in front of UPSTREAM=<url>
 	@test -n "$(UPSTREAM)" || { echo "usage: make proxy UPSTREAM=https://staging.example.com" >&2; exit 2; }

@@ -14,8 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from contract_tests.settings import VARIABLES, nearest
-from contract_tests.verdict import Verdict
+from contract_tests.inputs.settings import VARIABLES, nearest
+from contract_tests.reporting.verdict import Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 # `make contract NAME=value`: NAME is a CONTRACT_* variable without its prefix, or one of these.
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     html = args.report_dir / "contract-report.html"
     problem = make_variable_error(args.make_variables.split())
     if problem is not None:
-        from contract_tests.report import write_stopped_reports
+        from contract_tests.reporting.report import write_stopped_reports
 
         print(write_stopped_reports(markdown, junit, problem, coverage, html), file=sys.stderr)
         return Verdict.CONFIGURATION_ERROR.exit_status

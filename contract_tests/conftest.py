@@ -13,21 +13,21 @@ import pytest
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 
-from contract_tests.expectations import expected_statuses, render_toml
-from contract_tests.http import ContractSession
+from contract_tests.generation.expectations import expected_statuses, render_toml
+from contract_tests.transport.http import ContractSession
 from mock_server.contract.masking import mask_text
-from contract_tests.observed import summary_lines
-from contract_tests.preflight import check_target, check_tokens
-from contract_tests.reachable import case_reaches_app, cookies_are_sendable, request_line_fits
+from contract_tests.reporting.observed import summary_lines
+from contract_tests.transport.preflight import check_target, check_tokens
+from contract_tests.transport.reachable import case_reaches_app, cookies_are_sendable, request_line_fits
 from mock_server.contract.coverage import coverage_report, write_coverage
 from mock_server.contract.observations import Observations
 from mock_server.contract.rules import ContractViolation, use_spec
-from contract_tests.report import render, write_report, write_stopped_reports
-from contract_tests.scope import active_scope, choose, examples_per_operation, use_scope
-from contract_tests.settings import VARIABLES, ContractSettings, SettingsError, activate
-from contract_tests.target import Target, embedded_target, live_target
+from contract_tests.reporting.report import render, write_report, write_stopped_reports
+from contract_tests.inputs.scope import active_scope, choose, examples_per_operation, use_scope
+from contract_tests.inputs.settings import VARIABLES, ContractSettings, SettingsError, activate
+from contract_tests.inputs.target import Target, embedded_target, live_target
 from mock_server.data import GET_APPOINTMENT
-from contract_tests.verdict import INCONCLUSIVE_PREFIX, Inconclusive, RunRecord, Verdict, result_of
+from contract_tests.reporting.verdict import INCONCLUSIVE_PREFIX, Inconclusive, RunRecord, Verdict, result_of
 from mock_server.spec import ApiSpec, SpecError, load_spec
 
 _SETTINGS_KEY = pytest.StashKey[ContractSettings]()
@@ -66,7 +66,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         write_report(Path(path), render(record, settings, spec))
     html = config.getoption("--contract-html")
     if html:
-        from contract_tests.html_report import render_html, write_html
+        from contract_tests.reporting.html_report import render_html, write_html
 
         write_html(Path(html), render_html(record, settings, spec))
     verdict = record.verdict()
@@ -240,7 +240,7 @@ def target(request: pytest.FixtureRequest, contract_settings: ContractSettings, 
     if contract_settings.live:
         from dataclasses import replace as with_fields
 
-        from contract_tests.credentials import live_credentials
+        from contract_tests.inputs.credentials import live_credentials
 
         problem = check_tokens(contract_settings, spec)
         live = live_target(contract_settings)
@@ -256,14 +256,14 @@ def target(request: pytest.FixtureRequest, contract_settings: ContractSettings, 
 
     from dataclasses import replace as with_fields
 
-    from contract_tests.credentials import embedded_credentials
+    from contract_tests.inputs.credentials import embedded_credentials
 
     known: frozenset[str] = frozenset()
     if GET_APPOINTMENT in spec.operations and spec.profile == "ravan":
         known = frozenset(uid for org in load_dataset(DEFAULT_FIXTURES, spec).organizations.values() for uid in org.bookings)
     # gunicorn: its HTTP layer answers even the requests it refuses itself with the envelope, so the suite
     # can generate everything here (Granian's refuses those with an empty 400, as any other stack would).
-    from contract_tests.credentials import EMBEDDED_API_KEY, EMBEDDED_BASIC
+    from contract_tests.inputs.credentials import EMBEDDED_API_KEY, EMBEDDED_BASIC
     from mock_server.config import DEV_JWT_SECRET
 
     # The mock checks the very credentials the suite sends: any other is refused, as a real server refuses it.

@@ -21,16 +21,16 @@ from urllib.parse import quote
 
 import pytest
 
-from contract_tests.credentials import Sent
-from contract_tests.http import ContractSession
-from contract_tests.invalid_values import invalid_values
+from contract_tests.inputs.credentials import Sent
+from contract_tests.transport.http import ContractSession
+from contract_tests.generation.invalid_values import invalid_values
 from mock_server.contract.expected import Expected, invalid_input_answer, unauthorized_answer
 from mock_server.contract.masking import curl_command, mask_text, register_secret
 from mock_server.contract.rules import SPEC as API, ContractViolation, Exchange, check_all
-from contract_tests.scope import active_scope
-from contract_tests.settings import active
-from contract_tests.target import Target
-from contract_tests.tokens import claims_of
+from contract_tests.inputs.scope import active_scope
+from contract_tests.inputs.settings import active
+from contract_tests.inputs.target import Target
+from contract_tests.inputs.tokens import claims_of
 from mock_server.data import GET_APPOINTMENT
 from mock_server.pipeline.sampler import Sampler
 from mock_server.schemas import spec_validator
@@ -38,7 +38,7 @@ from mock_server.spec import RAVAN_PROFILE, Operation, Parameter, SpecError, is_
 
 LIVE = active().sends_only_what_reaches_the_app
 WRITES_BLOCKED = active().live and not active().allow_unsafe
-OPERATIONS = list(active_scope(API).checked)  # at most CONTRACT_MAX_OPERATIONS of them (contract_tests/scope.py)
+OPERATIONS = list(active_scope(API).checked)  # at most CONTRACT_MAX_OPERATIONS of them (contract_tests/inputs/scope.py)
 SECURED = [op for op in OPERATIONS if op.secured]
 OPEN = [op for op in OPERATIONS if not op.secured]
 BREAKABLE = [(op, p) for op in OPERATIONS for p in op.parameters if invalid_values(p, LIVE)]

@@ -12,19 +12,19 @@ import json
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 
-from contract_tests.client import NO_TOKEN, ApiClient
-from contract_tests import strategies
+from contract_tests.transport.client import NO_TOKEN, ApiClient
+from contract_tests.generation import strategies
 from mock_server.contract.rules import SPEC as API, ContractViolation
-from contract_tests.settings import active
+from contract_tests.inputs.settings import active
 from mock_server.data import GET_APPOINTMENT
-from contract_tests.target import UNKNOWN_ORG, Target
-from contract_tests.tokens import TokenFactory, claims_of
+from contract_tests.inputs.target import UNKNOWN_ORG, Target
+from contract_tests.inputs.tokens import TokenFactory, claims_of
 
 if GET_APPOINTMENT not in API.operations:
     pytest.skip(f"the spec has no {GET_APPOINTMENT} operation", allow_module_level=True)
 SPEC = API.operation(GET_APPOINTMENT)
 FIXTURES = [HealthCheck.function_scoped_fixture]
-# Live mode sends only what an HTTP stack hands to the application (contract_tests/reachable.py).
+# Live mode sends only what an HTTP stack hands to the application (contract_tests/transport/reachable.py).
 LIVE = active().sends_only_what_reaches_the_app
 
 well_formed_ids = strategies.well_formed(SPEC, "appointment_id", "path")

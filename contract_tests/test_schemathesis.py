@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import schemathesis
 
-from contract_tests.checks import DOCUMENTED_STATUS_CHECK, SCHEMATHESIS_CHECKS
-from contract_tests.expectations import documents_client_errors
-from contract_tests.scope import active_scope
+from contract_tests.generation.checks import DOCUMENTED_STATUS_CHECK, SCHEMATHESIS_CHECKS
+from contract_tests.generation.expectations import documents_client_errors
+from contract_tests.inputs.scope import active_scope
 from mock_server.contract.rules import SPEC as API
 
 schema = schemathesis.pytest.from_fixture("api_schema")
-if active_scope(API).left_out:  # the run's cap (contract_tests/scope.py); on the lazy schema, whose filter is the one used
+if active_scope(API).left_out:  # the run's cap (contract_tests/inputs/scope.py); on the lazy schema, whose filter is the one used
     _CHECKED = active_scope(API).keys()
     schema = schema.include(func=lambda ctx: (ctx.operation.method.upper(), ctx.operation.path) in _CHECKED)
 _SILENT = {(op.method, op.path) for op in API.operations.values() if not documents_client_errors(op)}

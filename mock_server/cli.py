@@ -150,7 +150,7 @@ def serve_command(argv: list[str]) -> int:
     admin = f"admin API on http://{config.host}:{config.port}/__mock/" + (" (admin token required)" if config.admin_token else "")
     data = f"{organizations} organizations, {bookings} bookings from {config.fixtures}; " if parts.dataset_loaded else ""
     profile = f"profile {parts.profile.name}" if parts.profile.name else "no profile (generic)"
-    for line in _warning_lines(spec):
+    for line in _warning_lines(spec, parts.book.check_examples()):
         print(line, file=sys.stderr)
     print(
         f"Mock: {_operations_line(spec)} on http://{config.host}:{config.port} under {config.server} "
@@ -167,11 +167,14 @@ def serve_command(argv: list[str]) -> int:
 MAX_WARNINGS = 20
 
 
-def _warning_lines(spec: Any) -> list[str]:
-    """What the loader served differently from how the spec is written, one line each (at most MAX_WARNINGS)."""
-    lines = [f"warning: {text}" for text in spec.warnings[:MAX_WARNINGS]]
-    if len(spec.warnings) > MAX_WARNINGS:
-        lines.append(f"warning: ... and {len(spec.warnings) - MAX_WARNINGS} more of the same kinds")
+def _warning_lines(spec: Any, examples: list[str]) -> list[str]:
+    """What the mock serves differently from how the spec is written, one line each: the loader's warnings, then the
+    examples that break their own schemas (at most MAX_WARNINGS of each, then a count)."""
+    lines = []
+    for found, kind in ((list(spec.warnings), "of the same kinds"), (examples, "examples that break their own schemas")):
+        lines += [f"warning: {text}" for text in found[:MAX_WARNINGS]]
+        if len(found) > MAX_WARNINGS:
+            lines.append(f"warning: ... and {len(found) - MAX_WARNINGS} more {kind}")
     return lines
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.calibrate import _schema_of_code
+from contract_tests.tools.calibrate import _schema_of_code
 from mock_server.config import DEV_JWT_SECRET
 from mock_server.data import GET_APPOINTMENT
 from mock_server.spec import load_spec, spec_path
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def calibrate(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("CONTRACT_", "MOCK_"))}
-    command = [sys.executable, "-m", "contract_tests.calibrate"]
+    command = [sys.executable, "-m", "contract_tests.tools.calibrate"]
     return subprocess.run(command, cwd=ROOT, env={**clean, "CONTRACT_RATE_LIMIT": "0", **env}, capture_output=True, text=True, timeout=120)
 
 

@@ -124,6 +124,6 @@ def test_an_expired_token_lets_a_live_run_check_expiry_without_the_secret():
 
 
 def test_schemathesis_toml_says_what_the_spec_implies():
-    from contract_tests.expectations import toml_is_current
+    from contract_tests.generation.expectations import toml_is_current
 
-    assert toml_is_current(), "schemathesis.toml is stale: run `.venv/bin/python -m contract_tests.expectations --write`"
+    assert toml_is_current(), "schemathesis.toml is stale: run `.venv/bin/python -m contract_tests.generation.expectations --write`"

@@ -11,7 +11,7 @@ import pytest
 from mock_server.contract import rules
 from mock_server.contract.rules import ALL_RULES, SPEC as API, ContractViolation, Exchange
 from mock_server.data import GET_APPOINTMENT
-from contract_tests.findings import rules_broken
+from contract_tests.reporting.findings import rules_broken
 from mock_server.tokens import mint_token
 
 TOKEN = mint_token("org_sunrise_dental")
@@ -103,13 +103,13 @@ def test_requests_without_an_answer_break_no_rule_but_an_oversized_answer_does()
     text = (
         "E   requests.exceptions.ReadTimeout: HTTPConnectionPool(host='127.0.0.1'): Read timed out.\n"
         "E   requests.exceptions.ConnectionError: Connection refused\n"
-        "E   contract_tests.http.ResponseTooLarge: GET http://x: the body exceeds 1024 KiB\n"
+        "E   contract_tests.transport.http.ResponseTooLarge: GET http://x: the body exceeds 1024 KiB\n"
     )
     assert rules_broken(text) == ["body_size_is_bounded"]
 
 
 def test_a_junit_file_gives_the_rules_a_run_recorded_as_data_before_any_read_from_text(tmp_path):
-    from contract_tests.findings import read_junit
+    from contract_tests.reporting.findings import read_junit
 
     junit = tmp_path / "junit.xml"
     junit.write_text(
@@ -137,3 +137,33 @@ def test_ravans_envelope_rules_never_judge_a_spec_without_its_profile():
         rules.check_all(answer)  # a 400 with its documented body breaks nothing
     finally:
         rules.use_spec(API)
+
+
+def test_a_code_the_api_pairs_with_the_status_but_the_operation_does_not_document_is_said_without_contradiction(tmp_path):
+    import yaml
+
+    from tests.specs import spec_with_more_operations
+
+    from mock_server.spec import load_spec
+
+    path = spec_with_more_operations(tmp_path)
+    raw = yaml.safe_load(path.read_text())
+    status = API.status_for_code("NOT_CONNECTED")  # the API pairs NOT_CONNECTED with it (Get Appointment documents so)
+    listing = raw["paths"]["/api/v1/calcom/appointments"]["get"]["responses"]
+    listing[str(status)] = {"description": "Invalid input only", "content": {"application/json": {"schema": {
+        "type": "object", "required": ["success", "message", "code"],
+        "properties": {"success": {"type": "boolean"}, "message": {"type": "string"}, "code": {"type": "string", "enum": ["INVALID_REQUEST"]}}}}}}
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    more = load_spec(path)
+    answer = Exchange(method="GET", url="http://127.0.0.1:4010/api/v1/calcom/appointments", request_headers={}, status=status,
+                      headers={"content-type": "application/json"},
+                      body=json.dumps({"success": False, "message": "x", "code": "NOT_CONNECTED"}).encode())
+    rules.use_spec(more)
+    try:
+        with pytest.raises(ContractViolation) as caught:
+            rules.status_matches_error_code(answer)
+    finally:
+        rules.use_spec(API)
+    message = str(caught.value)
+    assert f"listAppointments does not document NOT_CONNECTED for {status}" in message
+    assert f"pairs NOT_CONNECTED with status {status}" not in message

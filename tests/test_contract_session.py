@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from contract_tests.http import MAX_BODY_BYTES, ContractSession, ResponseTooLarge, TargetUnreachable, UnsafeRequestBlocked, retry_after_seconds
+from contract_tests.transport.http import MAX_BODY_BYTES, ContractSession, ResponseTooLarge, TargetUnreachable, UnsafeRequestBlocked, retry_after_seconds
 
 
 class Misbehaving(BaseHTTPRequestHandler):

@@ -1,4 +1,4 @@
-"""Live mode sends only requests a correct HTTP stack hands to the application (contract_tests/reachable.py).
+"""Live mode sends only requests a correct HTTP stack hands to the application (contract_tests/transport/reachable.py).
 
 The predicates are checked on their own, the property strategies on what they draw, and the whole suite
 on what it really sends: a recording proxy in front of the mock sees every request of a live run.
@@ -20,9 +20,9 @@ import pytest
 from hypothesis import find, given
 from hypothesis import strategies as st
 
-from contract_tests import strategies
-from contract_tests.reachable import header_value_reaches_app, path_segment_reaches_app, query_text_reaches_app
-from contract_tests.selftest import live_inputs
+from contract_tests.generation import strategies
+from contract_tests.transport.reachable import header_value_reaches_app, path_segment_reaches_app, query_text_reaches_app
+from contract_tests.tools.selftest import live_inputs
 from mock_server.serving.launcher import MockProcess
 from tests.local_http import serve
 from mock_server.data import GET_APPOINTMENT

@@ -14,8 +14,8 @@ import pytest
 import yaml
 from werkzeug.test import Client
 
-from contract_tests.breaking import compare, main as breaking_main
-from contract_tests.settings import VARIABLES
+from contract_tests.tools.breaking import compare, main as breaking_main
+from contract_tests.inputs.settings import VARIABLES
 from mock_server.serving.launcher import MockProcess
 from mock_server.data import GET_APPOINTMENT
 from mock_server.spec import load_spec, spec_path

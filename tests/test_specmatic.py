@@ -10,7 +10,7 @@ from pathlib import Path
 import jwt
 import pytest
 
-from contract_tests.specmatic import EXAMPLES_DIR, example_files, examples_are_current, missing_prerequisite, run_specmatic
+from contract_tests.tools.specmatic import EXAMPLES_DIR, example_files, examples_are_current, missing_prerequisite, run_specmatic
 from mock_server.config import DEV_JWT_SECRET
 from mock_server.serving.launcher import MockProcess
 from mock_server.tokens import mint_token
@@ -20,7 +20,7 @@ needs_specmatic = pytest.mark.skipif(missing_prerequisite() is not None, reason=
 
 
 def test_the_externalized_examples_are_the_specs_own():
-    assert examples_are_current(), "openapi_examples/ is stale: run `.venv/bin/python -m contract_tests.specmatic --write-examples`"
+    assert examples_are_current(), "openapi_examples/ is stale: run `.venv/bin/python -m contract_tests.tools.specmatic --write-examples`"
 
 
 def test_every_response_example_has_a_request_of_the_same_name(spec, get_appointment):
@@ -53,7 +53,7 @@ def test_without_java_the_reason_is_given(monkeypatch):
 
 @needs_specmatic
 def test_make_specmatic_passes_with_full_coverage():
-    result = subprocess.run([sys.executable, "-m", "contract_tests.specmatic"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    result = subprocess.run([sys.executable, "-m", "contract_tests.tools.specmatic"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     assert "7 tests, 7 passed, 0 failed; API coverage 100%" in result.stdout
 
@@ -71,7 +71,7 @@ def test_specmatic_passes_the_mock_serving_a_spec_of_several_operations(tmp_path
     from tests.specs import spec_with_more_operations
 
     more = spec_with_more_operations(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "contract_tests.specmatic", "--spec", str(more)], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "contract_tests.tools.specmatic", "--spec", str(more)], cwd=ROOT,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     assert re.search(r"\d+ tests, \d+ passed, 0 failed", result.stdout)

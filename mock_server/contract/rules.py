@@ -7,7 +7,7 @@ content type, no HTML or stack trace, no echoed token), the answers of a spec th
 (Ravan's envelope: `success`, `message`, the code per status), or the answers of one operation (its domain
 rules: Get Appointment's echoes, time order, tenancy and identity), so that a rule never fires where it does
 not belong. Adding a rule for a new operation is one small function with `@rule(operation=ID)`.
-The rules in SCHEMATHESIS_RULES are also registered as schemathesis checks (contract_tests/checks.py); the
+The rules in SCHEMATHESIS_RULES are also registered as schemathesis checks (contract_tests/generation/checks.py); the
 property tests and the validating proxy run every rule that applies to each answer.
 """
 

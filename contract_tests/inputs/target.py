@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contract_tests.credentials import Credentials
+from contract_tests.inputs.credentials import Credentials
 from mock_server.contract.masking import register_secret
-from contract_tests.settings import ContractSettings
-from contract_tests.tokens import TokenFactory, claims_of
+from contract_tests.inputs.settings import ContractSettings
+from contract_tests.inputs.tokens import TokenFactory, claims_of
 
 # An organization no server knows: the contract answers NOT_CONNECTED for it.
 UNKNOWN_ORG = "org_contract_suite_unknown"

@@ -5,7 +5,7 @@ Specmatic builds one test per named response example and sends the request examp
 (401 without one, NOT_CONNECTED and INTERNAL_ERROR for particular organizations) come from externalized
 examples in `openapi_examples/`, Specmatic's folder for `openapi.yaml`. Their tokens are long-lived
 development tokens of the mock's public development secret (they open nothing else), and their bodies are
-the spec's own examples: `python -m contract_tests.specmatic --write-examples` regenerates them, and a
+the spec's own examples: `python -m contract_tests.tools.specmatic --write-examples` regenerates them, and a
 test fails while they are stale. Specmatic needs Java 17 or newer.
 """
 
@@ -26,7 +26,7 @@ from typing import Any
 from mock_server.data import GET_APPOINTMENT
 from mock_server.spec import ApiSpec, load_spec
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPECMATIC_JAR = ROOT / "node_modules" / "specmatic" / "specmatic.jar"
 EXAMPLES_DIR = ROOT / "openapi_examples"
 SECURITY_SCHEME = "bearerAuth"  # Specmatic reads the bearer token from the variable named after the scheme
@@ -157,7 +157,7 @@ def summary_table(output: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run Specmatic's contract tests against a mock started here; exit 0 only on 0 failures and 100% coverage."""
-    parser = argparse.ArgumentParser(prog="python -m contract_tests.specmatic", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m contract_tests.tools.specmatic", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write-examples", action="store_true", help=f"regenerate {EXAMPLES_DIR.name}/ from the spec and exit")
     parser.add_argument("--spec", type=Path, default=None, help="another spec (several operations, say): the mock serves it and Specmatic tests it, "
                         f"with {EXAMPLES_DIR.name}/ beside it; default openapi.yaml")
@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"specmatic: {reason}", file=sys.stderr)
         return 2
     if not examples_are_current():
-        print(f"specmatic: {EXAMPLES_DIR.name}/ is stale: run `.venv/bin/python -m contract_tests.specmatic --write-examples`", file=sys.stderr)
+        print(f"specmatic: {EXAMPLES_DIR.name}/ is stale: run `.venv/bin/python -m contract_tests.tools.specmatic --write-examples`", file=sys.stderr)
         return 2
     from mock_server.serving.launcher import MockProcess
     from mock_server.tokens import mint_token

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlparse
 
-from contract_tests.tokens import ALGORITHM, claims_of, header_of
+from contract_tests.inputs.tokens import ALGORITHM, claims_of, header_of
 
 CI_SEED = 20261128
 DEFAULT_LIVE_RATE_LIMIT = 2.0

@@ -2,14 +2,14 @@
 
 Each value is one broken constraint (not a number, below `minimum`, above `maximum`, outside `enum`, not
 matching `pattern`, longer than `maxLength`), as it goes on the wire. String values are kept only when the
-schema really refuses them; live, only those a correct HTTP stack hands to the API (contract_tests/reachable.py).
+schema really refuses them; live, only those a correct HTTP stack hands to the API (contract_tests/transport/reachable.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from contract_tests.reachable import path_segment_reaches_app, query_text_reaches_app
+from contract_tests.transport.reachable import path_segment_reaches_app, query_text_reaches_app
 from mock_server.contract.response_schemas import openapi_validator
 from mock_server.spec import Parameter
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from contract_tests.findings import rules_broken
+from contract_tests.reporting.findings import rules_broken
 from mock_server.contract.masking import mask_text
 
 INCONCLUSIVE_PREFIX = "inconclusive: "
@@ -106,7 +106,7 @@ class RunRecord:
     drift: list[str] = field(default_factory=list)  # one line per undocumented property or header
     drift_fails: bool = False  # CONTRACT_DRIFT=fail: drift is a broken rule
     coverage: dict[str, Any] | None = None  # the run's coverage (mock_server/contract/coverage.py)
-    scope: Any = None  # the operations checked and those the cap left out (contract_tests/scope.py)
+    scope: Any = None  # the operations checked and those the cap left out (contract_tests/inputs/scope.py)
 
     def add(self, result: TestResult) -> None:
         """Record a test's result (a test reported twice, setup then call, keeps the later)."""

@@ -1,14 +1,14 @@
 """Hypothesis strategies of the property tests: well-formed and malformed inputs, bad Authorization values.
 
 Each takes `live`: against a live URL they draw only what an HTTP stack hands to the application
-(contract_tests/reachable.py); against the embedded mock they draw everything.
+(contract_tests/transport/reachable.py); against the embedded mock they draw everything.
 """
 
 from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from contract_tests.reachable import DOT_SEGMENTS, PATH_REWRITTEN, header_alphabet, text_alphabet
+from contract_tests.transport.reachable import DOT_SEGMENTS, PATH_REWRITTEN, header_alphabet, text_alphabet
 from mock_server.spec import ApiSpec
 
 

@@ -3,7 +3,7 @@
 The statuses that schemathesis' checks accept follow from which status the spec pairs with each error
 code, so they are computed here rather than written down: move CALCOM_API_ERROR to 503 in the spec and
 the suite expects 503. `schemathesis.toml` carries the same values for `schemathesis run` users;
-`python -m contract_tests.expectations --write` regenerates it, and a test fails when it is stale.
+`python -m contract_tests.generation.expectations --write` regenerates it, and a test fails when it is stale.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from mock_server.contract.expected import (CLIENT_ERRORS, documents_auth_failure
                                           unauthorized_answer)
 from mock_server.spec import ApiSpec, Operation, load_spec
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS_TOML = ROOT / "schemathesis.toml"
 
 
@@ -124,9 +124,9 @@ checks.allow_header_conformance.enabled = false
 checks.status_code_conformance.enabled = false
 """ if "status_code_conformance" in checks else "")
     return f"""# What schemathesis expects of this API, for `schemathesis run` (from this folder).
-# GENERATED from {spec.path.name} by `python -m contract_tests.expectations --write`: do not edit the
+# GENERATED from {spec.path.name} by `python -m contract_tests.generation.expectations --write`: do not edit the
 # [checks.*] and [[operations]] values by hand; change the spec, then regenerate.
-# The contract suite computes the same values from the spec at run time (contract_tests/expectations.py).
+# The contract suite computes the same values from the spec at run time (contract_tests/generation/expectations.py).
 
 [generation]
 mode = "all"  # positive and negative data
@@ -150,7 +150,7 @@ def toml_is_current(path: Path = SCHEMATHESIS_TOML, spec: ApiSpec | None = None)
 
 def main(argv: list[str] | None = None) -> int:
     """Print the derived schemathesis.toml, or --write it."""
-    parser = argparse.ArgumentParser(prog="python -m contract_tests.expectations", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m contract_tests.generation.expectations", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help=f"rewrite {SCHEMATHESIS_TOML.name} (default: print it)")
     args = parser.parse_args(argv)
     text = render_toml(load_spec())

@@ -16,13 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from contract_tests.findings import read_junit
+from contract_tests.reporting.findings import read_junit
 from mock_server.config import DEV_JWT_SECRET
 from mock_server.profiles.ravan.faults import FAULTS
 from mock_server.serving.launcher import MockProcess
 from mock_server.tokens import mint_token
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def run_suite(fault: str | None, workdir: Path, seed: str, live: bool = False) -
 
 def main(argv: list[str] | None = None) -> int:
     """Run the matrix and print it."""
-    parser = argparse.ArgumentParser(prog="python -m contract_tests.selftest", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m contract_tests.tools.selftest", description=__doc__)
     parser.add_argument("--jobs", type=int, default=2, help="suite runs in parallel (default %(default)s)")
     parser.add_argument("--fault", action="append", help="only these faults (repeatable)")
     parser.add_argument("--seed", default=os.environ.get("CONTRACT_SEED", "20261128"), help="CONTRACT_SEED for every run")

@@ -19,11 +19,11 @@ from urllib.parse import quote, urlsplit
 
 import jwt
 
-from contract_tests.http import ContractSession, TargetUnreachable
+from contract_tests.transport.http import ContractSession, TargetUnreachable
 from mock_server.contract.masking import mask_text
-from contract_tests.settings import ContractSettings
-from contract_tests.target import Target
-from contract_tests.verdict import Inconclusive
+from contract_tests.inputs.settings import ContractSettings
+from contract_tests.inputs.target import Target
+from contract_tests.reporting.verdict import Inconclusive
 from mock_server.data import GET_APPOINTMENT
 from mock_server.spec import RAVAN_PROFILE, ApiSpec, Operation
 

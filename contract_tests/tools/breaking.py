@@ -20,7 +20,7 @@ from pathlib import Path
 
 from mock_server.spec import ApiSpec, Operation, load_spec, read_yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OPENAPI_DIFF = ROOT / "node_modules" / ".bin" / "openapi-diff"
 
 
@@ -151,7 +151,7 @@ def compare(old_path: Path, new_path: Path) -> list[Change]:
 
 def main(argv: list[str] | None = None) -> int:
     """Compare and print; exit 1 on a breaking change."""
-    parser = argparse.ArgumentParser(prog="python -m contract_tests.breaking", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m contract_tests.tools.breaking", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", required=True, help="git ref of the spec to compare with (a branch, tag or commit)")
     parser.add_argument("--spec", type=Path, default=ROOT / "openapi.yaml", help="the new spec (default: the working copy)")
     args = parser.parse_args(argv)

@@ -7,10 +7,10 @@ import time
 from pathlib import Path
 
 from mock_server.contract.masking import mask_text
-from contract_tests.observed import per_operation
+from contract_tests.reporting.observed import per_operation
 from mock_server.contract.rules import ALL_RULES
-from contract_tests.settings import ContractSettings
-from contract_tests.verdict import RunRecord, Verdict
+from contract_tests.inputs.settings import ContractSettings
+from contract_tests.reporting.verdict import RunRecord, Verdict
 from mock_server.spec import ApiSpec
 
 # In a failure's text: the exchange's one-line description ("GET url -> 502: b'...'") and its reproduction.
@@ -116,7 +116,7 @@ def render(record: RunRecord, settings: ContractSettings | None, spec: ApiSpec |
 def write_stopped_reports(markdown: Path | None, junit: Path | None, message: str, coverage: Path | None = None,
                           html: Path | None = None) -> str:
     """A run stopped by a configuration error: every report says so (never an earlier run's); returns the headline."""
-    from contract_tests.junit import write_junit_error
+    from contract_tests.reporting.junit import write_junit_error
 
     record = RunRecord(configuration_error=mask_text(message))
     headline = record.headline("", "", 0)

@@ -13,9 +13,9 @@ from typing import Any
 
 from jinja2 import Environment
 
-from contract_tests.report import CURL, REQUEST
-from contract_tests.settings import ContractSettings
-from contract_tests.verdict import RunRecord
+from contract_tests.reporting.report import CURL, REQUEST
+from contract_tests.inputs.settings import ContractSettings
+from contract_tests.reporting.verdict import RunRecord
 from mock_server.contract.masking import mask_text
 from mock_server.spec import ApiSpec
 

@@ -30,5 +30,5 @@ def _as_schemathesis_check(func: Rule) -> Callable[..., None]:
 
 SCHEMATHESIS_CHECKS = [schemathesis.check(_as_schemathesis_check(func)) for func in SCHEMATHESIS_RULES]
 # Where the spec documents no client error, schemathesis' status_code_conformance is off for that operation
-# (contract_tests/expectations.py) and this check judges statuses instead: negative data may get any 4xx.
+# (contract_tests/generation/expectations.py) and this check judges statuses instead: negative data may get any 4xx.
 DOCUMENTED_STATUS_CHECK = schemathesis.check(_as_schemathesis_check(status_is_documented))

@@ -7,9 +7,9 @@ from urllib.parse import quote
 
 from mock_server.contract.rules import ContractViolation, Exchange, check_all
 from mock_server.spec import Operation
-from contract_tests.http import ContractSession
+from contract_tests.transport.http import ContractSession
 from mock_server.contract.masking import curl_command, mask_text, register_secret
-from contract_tests.target import Target
+from contract_tests.inputs.target import Target
 
 NO_TOKEN = object()
 

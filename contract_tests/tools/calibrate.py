@@ -19,13 +19,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from contract_tests.http import ContractSession, TargetUnreachable
+from contract_tests.transport.http import ContractSession, TargetUnreachable
 from mock_server.contract.masking import mask_text
-from contract_tests.preflight import check_target, check_tokens
+from contract_tests.transport.preflight import check_target, check_tokens
 from mock_server.contract.rules import Exchange, violations
-from contract_tests.settings import ContractSettings, SettingsError
-from contract_tests.target import UNKNOWN_ORG, Target, live_target
-from contract_tests.verdict import Inconclusive, Verdict
+from contract_tests.inputs.settings import ContractSettings, SettingsError
+from contract_tests.inputs.target import UNKNOWN_ORG, Target, live_target
+from contract_tests.reporting.verdict import Inconclusive, Verdict
 from mock_server.data import GET_APPOINTMENT
 from mock_server.spec import ApiSpec, SpecError, load_spec
 
@@ -208,7 +208,7 @@ def _target(settings: ContractSettings, spec: ApiSpec) -> Iterator[Target]:
     if settings.live:
         yield live_target(settings)
         return
-    from contract_tests.target import embedded_target
+    from contract_tests.inputs.target import embedded_target
     from mock_server.serving.launcher import MockProcess
 
     with MockProcess("--quiet", "--workers", "1", "--spec", str(spec.path), *settings.mock_args) as server:
@@ -217,7 +217,7 @@ def _target(settings: ContractSettings, spec: ApiSpec) -> Iterator[Target]:
 
 def main(argv: list[str] | None = None) -> int:
     """Calibrate the target that the CONTRACT_* variables name (the embedded mock when none is set)."""
-    parser = argparse.ArgumentParser(prog="python -m contract_tests.calibrate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m contract_tests.tools.calibrate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base-url", default=None, help="the server (or CONTRACT_BASE_URL); default: the embedded mock")
     parser.add_argument("--make-variables", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

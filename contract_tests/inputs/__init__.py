@@ -1,0 +1,1 @@
+"""What a run is given: settings from CONTRACT_* variables, the target, credentials, tokens, the scope."""
