@@ -58,10 +58,12 @@ def envelope(response: requests.Response) -> tuple[int, str | None]:
 # --- the mock serves them ------------------------------------------------------------------------------------
 
 
-def test_the_list_is_served_from_its_example_behind_auth_and_its_parameters_schemas(mock, more_spec):
+def test_the_list_is_served_from_the_data_behind_auth_and_its_parameters_schemas(mock, more_spec):
     operation = load_spec(more_spec).operation("listAppointments")
     answer = get(mock, LIST, params={"limit": "10", "status": "accepted"})
-    assert answer.status_code == 200 and answer.json() == operation.example("one_appointment")[1]
+    assert answer.status_code == 200 and answer.json()["data"]["count"] == len(answer.json()["data"]["appointments"]) > 1
+    chosen = get(mock, LIST, headers={"Prefer": "example=one_appointment"})
+    assert chosen.json() == operation.example("one_appointment")[1]  # its example, when asked for
     for params, mentions in (
         ({"limit": "0"}, "Invalid limit: 0 is less than the minimum of 1"),
         ({"limit": "101"}, "Invalid limit"),
@@ -263,3 +265,19 @@ def test_what_prism_serves_is_served_with_a_warning_line_at_start(more_spec, tmp
         assert get(mock, "/api/v1/health").status_code == 200
     finally:
         mock.stop()
+
+
+def test_a_list_of_bookings_comes_from_the_data_the_mock_holds(mock):
+    from mock_server.data.dataset import load_dataset
+    from mock_server.config import DEFAULT_FIXTURES
+    from mock_server.spec import load_spec
+
+    dataset = load_dataset(DEFAULT_FIXTURES, load_spec())
+    held = sorted(dataset.organizations["org_sunrise_dental"].bookings)
+    every = get(mock, LIST, params={"limit": "100"}).json()["data"]
+    assert [item["id"] for item in every["appointments"]] == held and every["count"] == len(held)
+    assert {item["organization_id"] for item in every["appointments"]} == {"org_sunrise_dental"}
+    pending = get(mock, LIST, params={"status": "pending", "limit": "100"}).json()["data"]
+    assert pending["appointments"] and {item["status"] for item in pending["appointments"]} == {"pending"}
+    assert pending["count"] == len(pending["appointments"]) < len(held)
+    assert get(mock, LIST, params={"limit": "2"}).json()["data"]["count"] == 2

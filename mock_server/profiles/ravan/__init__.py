@@ -8,7 +8,8 @@
 - Bearer tokens are JWTs (HS256) verified with the mock's secret; the organization is the token's `org_id` claim,
   the `org_id` query only as a fallback (pipeline.py, organization.py), and tenancy keeps every organization's
   bookings to itself (bookings.py, over the booking dataset in mock_server/data/).
-- Get Appointment has its own pipeline; a derived body's `success` agrees with its status.
+- Get Appointment has its own pipeline, and a list of bookings is answered from the dataset (listing.py); a derived
+  body's `success` agrees with its status.
 - The deliberate faults of `--fault` (faults.py) are violations of this API's contract.
 """
 
@@ -46,12 +47,17 @@ class RavanProfile(Profile):
         return TokenVerifier(secret, org_pattern)
 
     def handler_builders(self) -> dict[str, Callable[..., Any]]:
-        """Get Appointment's pipeline (its dataset, its organization rules, the faults that swap its steps)."""
+        """Get Appointment's pipeline (its dataset, its organization rules, the faults that swap its steps), and every
+        listing of bookings answered from the dataset (listing.py)."""
         if GET_APPOINTMENT not in self.spec.operations:
             return {}
+        from mock_server.profiles.ravan.listing import build_listing, listing_operations
         from mock_server.profiles.ravan.pipeline import build_get_appointment
 
-        return {GET_APPOINTMENT: build_get_appointment}
+        builders: dict[str, Callable[..., Any]] = {GET_APPOINTMENT: build_get_appointment}
+        for operation_id, path in listing_operations(self.spec, GET_APPOINTMENT).items():
+            builders[operation_id] = lambda context, operation, path=path: build_listing(context, operation, path)
+        return builders
 
     def shape_body(self, operation: Operation, status: int, body: Any) -> Any:
         """A derived body's `success` is true exactly on a 2xx."""
