@@ -303,6 +303,13 @@ def session(request: pytest.FixtureRequest, contract_settings: ContractSettings)
             request.config.stash[_RECORD_KEY].count_requests(http)
 
 
+def _negative_form_body(case: Any) -> bool:
+    """True for a negative case with a form-encoded body, whose type violations the encoding cannot carry."""
+    mode = getattr(getattr(getattr(case, "meta", None), "generation", None), "mode", None)
+    negative = getattr(mode, "value", str(mode)).lower() == "negative"
+    return negative and "x-www-form-urlencoded" in str(getattr(case, "media_type", "") or "")
+
+
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in extra.items():
@@ -343,6 +350,8 @@ def api_schema(request: pytest.FixtureRequest, contract_settings: ContractSettin
 
     def filter_case(context: Any, case: Any) -> bool:
         if not cookies_are_sendable(case) or (not enveloped and not request_line_fits(case)):
+            return False
+        if _negative_form_body(case):  # a form carries only text: "a string, not an array" is a one-item array on the wire
             return False
         return not live or case_reaches_app(case)
 

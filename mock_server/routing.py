@@ -53,10 +53,20 @@ class Routes:
     def __init__(self, operations: Iterable[Operation]):
         self._root = _Node()
         self._lenient: list[tuple[str, str, tuple[str, ...], dict[str, Operation]]] = []  # (fixed prefix, last param)
+        # templates with a parameter inside a segment (`/v1/{name}:stop`, Google's APIs): matched whole, a parameter
+        # taking any characters (a resource name may hold slashes), after the segment tree
+        self._patterns: list[tuple[re.Pattern[str], tuple[str, ...], dict[str, Operation]]] = []
         templates: dict[str, dict[str, Operation]] = {}
         for operation in operations:
             templates.setdefault(operation.path, {})[operation.method] = operation
         for template, methods in templates.items():
+            if any("{" in segment and not (segment.startswith("{") and segment.endswith("}") and segment.count("{") == 1)
+                   for segment in _segments(template)):
+                parts = re.split(r"({[^{}]+})", template)
+                names = tuple(part[1:-1] for part in parts if part.startswith("{") and part.endswith("}"))
+                regex = "".join("(.+?)" if part.startswith("{") and part.endswith("}") else re.escape(part) for part in parts)
+                self._patterns.append((re.compile(regex), names, methods))
+                continue
             node = self._root
             names = []
             for segment in _segments(template):
@@ -111,8 +121,21 @@ class Routes:
         by default the path split at its slashes."""
         values: list[str] = []
         node = self._walk(self._root, segments if segments is not None else _segments(path), 0, values)
+        refused: NotAllowed | None = None
         if node is not None and node.methods is not None:
-            return self._found(node.methods, node.names, values, method)
+            found = self._found(node.methods, node.names, values, method)
+            if isinstance(found, Match) or not self._patterns:
+                return found
+            refused = found  # a template with a parameter inside a segment may still take this method
+        for pattern, names, methods in self._patterns:
+            matched = pattern.fullmatch(path)
+            if matched is not None:
+                found = self._found(methods, names, list(matched.groups()), method)
+                if isinstance(found, Match):
+                    return found
+                refused = NotAllowed(tuple(dict.fromkeys([*(refused.allow if refused else ()), *found.allow])))
+        if refused is not None:
+            return refused
         for fixed, _name, names, methods in self._lenient:
             if path == fixed or path.startswith(fixed + "/"):
                 return self._found(methods, names, [path[len(fixed) + 1:]], method)

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml_rs
 
-from mock_server.spec_refs import Documents, RefError, Resolver, nullable_to_json_schema, pointer_of
+from mock_server.spec_refs import Documents, RefError, Resolver, integer_formats_as_bounds, nullable_to_json_schema, pointer_of
 
 # The package's openapi.yaml: in a checkout a symlink to the one at the top of the repository, in an
 # installed wheel a copy of it (the wheel carries everything the mock reads at run time).
@@ -656,7 +656,11 @@ def build_spec(path: Path) -> ApiSpec:
         raise SpecError(f"{path}: a Swagger 2.0 document: the mock reads OpenAPI 3.0 and 3.1 (convert it first, e.g. with swagger2openapi)")
     if version and not version.startswith("3."):
         raise SpecError(f"{path}: OpenAPI {version}: the mock reads OpenAPI 3.0 and 3.1")
-    prepare = (lambda doc: doc) if version.startswith("3.1") else nullable_to_json_schema
+    if version.startswith("3.1"):
+        prepare = integer_formats_as_bounds
+    else:
+        def prepare(doc: Any) -> Any:
+            return integer_formats_as_bounds(nullable_to_json_schema(doc))
     documents = Documents(path.resolve().as_uri(), raw, prepare, lambda other: _parse(other.read_bytes(), other))
     resolver = Resolver(documents)
     try:

@@ -33,7 +33,7 @@ BASIC = "Basic " + base64.b64encode(b"ana:secret").decode()
 
 @pytest.fixture(scope="module")
 def keys():
-    with MockProcess("--quiet", "--spec", str(KEYS), "--api-key", "k-123", "--basic-auth", "ana:secret") as mock:
+    with MockProcess("--quiet", "--spec", str(KEYS), "--api-key", "key-12345", "--basic-auth", "ana:secret") as mock:
         yield mock
 
 
@@ -65,7 +65,7 @@ def test_operations_without_operation_ids_get_stable_ids_from_method_and_path():
 
 def test_an_api_key_in_the_query_or_a_header_and_nothing_else(keys):
     url = keys.base_url + "/widgets"
-    for extra in ({"params": {"api_key": "k-123"}}, {"headers": {**REQUEST_ID, "X-API-Key": "k-123"}}):
+    for extra in ({"params": {"api_key": "key-12345"}}, {"headers": {**REQUEST_ID, "X-API-Key": "key-12345"}}):
         answer = requests.get(url, **{"headers": REQUEST_ID, **extra}, timeout=10)
         assert answer.status_code == 200 and valid(KEYS, "get_widgets", 200, answer.json()), answer.text
     missing = requests.get(url, headers=REQUEST_ID, timeout=10)
@@ -81,14 +81,14 @@ def test_basic_auth_or_oauth2_together_with_an_api_key_in_a_cookie(keys):
     wrong = requests.get(url, headers={"Authorization": "Basic " + base64.b64encode(b"ana:nope").decode()}, timeout=10)
     assert wrong.status_code == 401 and wrong.headers["WWW-Authenticate"].startswith('Basic realm="api"')
     assert requests.get(url, headers={"Authorization": "Bearer opaque-token"}, timeout=10).status_code == 401  # the cookie is missing
-    both = requests.get(url, headers={"Authorization": "Bearer opaque-token", "Cookie": "widget_session=k-123"}, timeout=10)
+    both = requests.get(url, headers={"Authorization": "Bearer opaque-token", "Cookie": "widget_session=key-12345"}, timeout=10)
     assert both.status_code == 200, both.text
     assert requests.get(keys.base_url + "/widgets/W-0042/manual", timeout=10).status_code == 200  # security: [] is open
 
 
 def test_parameter_styles_are_deserialized_and_checked(keys):
     def get(params: list[tuple[str, str]], headers: dict[str, str] | None = None) -> requests.Response:
-        return requests.get(keys.base_url + "/widgets", params=[("api_key", "k-123"), *params], headers=REQUEST_ID if headers is None else headers, timeout=10)
+        return requests.get(keys.base_url + "/widgets", params=[("api_key", "key-12345"), *params], headers=REQUEST_ID if headers is None else headers, timeout=10)
 
     assert get([("colour", "red,blue"), ("sizes", "1 3 10"), ("filter[owner]", "ana"), ("filter[min_price]", "3")]).status_code == 200
     for params, field in (
@@ -162,3 +162,18 @@ def test_the_suite_is_green_on_the_mock_serving_the_same_spec(spec_file, tmp_pat
     assert f"GREEN: the embedded mock honours {spec_file.name}" in run.stdout
     coverage = json.loads((tmp_path / "contract-coverage.json").read_text())
     assert {op["operation_id"] for op in coverage["operations"]} == set(load_spec(spec_file).operations)
+
+
+def test_live_mode_takes_a_credential_per_scheme_and_never_prints_one(keys, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONTRACT_", "MOCK_"))}
+    env.update(CONTRACT_BASE_URL=keys.base_url, CONTRACT_SPEC=str(KEYS), CONTRACT_CREDENTIAL_BASICAUTH="ana:secret",
+               CONTRACT_RATE_LIMIT="0", CONTRACT_SEED="5", CONTRACT_MAX_EXAMPLES="8")
+    secrets = ("key-12345", "ana:secret", base64.b64encode(b"ana:secret").decode(), "wrong-key")
+    for attempt, (key, status, says) in enumerate((("key-12345", 0, "GREEN: "), ("wrong-key", 75, "the target refused the run's "
+                                                  "credentials for get_widgets (CONTRACT_CREDENTIAL_APIKEYQUERY"))):
+        reports = tmp_path / f"run{attempt}"  # not named after the key: the report's path is printed
+        run = subprocess.run([sys.executable, "-m", "contract_tests", "--report-dir", str(reports)], cwd=ROOT,
+                             env={**env, "CONTRACT_CREDENTIAL_APIKEYQUERY": key}, capture_output=True, text=True, timeout=600)
+        assert run.returncode == status and says in run.stdout + run.stderr, run.stdout[-3000:]
+        outputs = [run.stdout, run.stderr, *(path.read_text() for path in reports.iterdir())]
+        assert not [secret for secret in secrets for text in outputs if secret in text]

@@ -69,3 +69,13 @@ def test_an_encoded_slash_stays_inside_its_parameter():
     found = ROUTES.match("GET", "/items/a/b/notes/3", segments)
     assert isinstance(found, Match) and found.path_params == {"item_id": "a/b", "note_id": "3"}
     assert _raw_segments({"PATH_INFO": "/items/a", "RAW_URI": "/items/a"}) is None  # the common case costs nothing
+
+
+def test_a_parameter_inside_a_segment_matches_as_the_template_says():
+    routes = Routes([operation("stop", "POST", "/v1beta/{name}:stop"), operation("get", "GET", "/v1beta/{name}")])
+    stopped = routes.match("POST", "/v1beta/accounts/pub-1/groups/7:stop")
+    assert isinstance(stopped, Match) and stopped.operation.operation_id == "stop"
+    assert stopped.path_params == {"name": "accounts/pub-1/groups/7"}
+    assert routes.match("DELETE", "/v1beta/a:stop") == NotAllowed(("GET", "HEAD", "POST"))
+    plain = routes.match("GET", "/v1beta/abc")
+    assert isinstance(plain, Match) and plain.operation.operation_id == "get"

@@ -79,6 +79,15 @@ class Credentials:
         return found
 
 
+def register_credentials(env: Mapping[str, str]) -> None:
+    """Mask every CONTRACT_CREDENTIAL_* value from the start of a run, whole and as HTTP basic carries it."""
+    for name in credential_variables(env):
+        value = (env.get(name) or "").strip()
+        register_secret(value, f"${name}")
+        if ":" in value:
+            register_secret(base64.b64encode(value.encode("utf-8")).decode())
+
+
 def _carry(scheme: SecurityScheme, value: str, sent: Sent) -> None:
     if scheme.type == "apiKey":
         if scheme.location == "header":

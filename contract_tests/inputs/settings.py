@@ -6,7 +6,7 @@ import difflib
 import os
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 from urllib.parse import urlparse
 
@@ -100,10 +100,10 @@ class ContractSettings:
     """What to check and how gently."""
 
     base_url: str | None
-    token: str | None
+    token: str | None = field(repr=False)  # secrets stay out of the repr pytest prints on a failure
     appointment_id: str | None
-    not_connected_token: str | None
-    token_without_org: str | None
+    not_connected_token: str | None = field(repr=False)
+    token_without_org: str | None = field(repr=False)
     org_id: str | None
     other_org_id: str | None
     other_appointment_id: str | None
@@ -114,14 +114,14 @@ class ContractSettings:
     seed_was_given: bool
     allow_unsafe: bool
     mock_args: tuple[str, ...]
-    jwt_secret: str | None = None
-    expired_token: str | None = None
+    jwt_secret: str | None = field(default=None, repr=False)
+    expired_token: str | None = field(default=None, repr=False)
     strict_http: bool = False
     spec: str | None = None  # CONTRACT_SPEC; None: MOCK_SPEC, else the repository's openapi.yaml
     drift_fails: bool = False  # CONTRACT_DRIFT=fail
     min_coverage: float | None = None  # CONTRACT_MIN_COVERAGE
     max_operations: int = 60  # CONTRACT_MAX_OPERATIONS (0: no cap)
-    credential_env: tuple[tuple[str, str], ...] = ()  # CONTRACT_CREDENTIAL_<SCHEME>: a live credential per security scheme
+    credential_env: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # CONTRACT_CREDENTIAL_<SCHEME> (secrets)
 
     @property
     def live(self) -> bool:
@@ -280,8 +280,17 @@ _ACTIVE: list[ContractSettings] = []
 
 
 def activate(settings: ContractSettings) -> None:
-    """Make these the run's settings (pytest_configure does, before the test modules are imported)."""
+    """Make these the run's settings (pytest_configure does, before the test modules are imported); every secret
+    among them is masked from now on, whatever fails first."""
+    from contract_tests.inputs.credentials import register_credentials
+    from mock_server.contract.masking import register_secret
+
     _ACTIVE[:] = [settings]
+    register_credentials(dict(settings.credential_env))
+    for name, value in (("$CONTRACT_TOKEN", settings.token), ("$CONTRACT_JWT_SECRET", settings.jwt_secret),
+                        ("$CONTRACT_EXPIRED_TOKEN", settings.expired_token), ("$CONTRACT_NOT_CONNECTED_TOKEN", settings.not_connected_token),
+                        ("$CONTRACT_TOKEN_WITHOUT_ORG", settings.token_without_org)):
+        register_secret(value, name)
 
 
 def active() -> ContractSettings:

@@ -45,16 +45,16 @@ def _org_claim(token: str | None) -> str | None:
 
 def live_target(settings: ContractSettings) -> Target:
     """A live server, provisioned only with what the environment gives."""
-    assert settings.base_url and settings.token
+    assert settings.base_url  # a token, or a credential per scheme (CONTRACT_CREDENTIAL_*), the settings made sure of
     register_secret(settings.token, "$CONTRACT_TOKEN")
     register_secret(settings.jwt_secret, "$CONTRACT_JWT_SECRET")
     register_secret(settings.expired_token, "$CONTRACT_EXPIRED_TOKEN")
-    tokens = TokenFactory(settings.jwt_secret, settings.token) if settings.jwt_secret else None
+    tokens = TokenFactory(settings.jwt_secret, settings.token) if settings.jwt_secret and settings.token else None
     target = Target(
         base_url=settings.base_url,
         live=True,
         description=f"live server {settings.base_url}",
-        token=settings.token,
+        token=settings.token or "",
         appointment_id=settings.appointment_id,
         not_connected_token=settings.not_connected_token or (tokens.for_org(UNKNOWN_ORG) if tokens else None),
         token_without_org=settings.token_without_org or (tokens.without_org() if tokens else None),

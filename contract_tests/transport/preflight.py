@@ -104,9 +104,31 @@ def check_tokens(settings: ContractSettings, spec: ApiSpec | None = None, now: f
     return None
 
 
-def _answer(session: ContractSession, url: str, token: str | None) -> Any:
+def _answer(session: ContractSession, url: str, token: str | None, sent: Any = None) -> Any:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return session.get(url, headers=headers)
+    params: list[tuple[str, str]] = []
+    if sent is not None:  # a spec's own credentials and required parameters (contract_tests/inputs/credentials.py)
+        sent.cookie_header()
+        headers, params = {**sent.headers}, list(sent.params)
+    return session.get(url, headers=headers, params=params)
+
+
+def _with_credentials(target: Target, operation: Operation) -> Any:
+    """What the probe carries: the run's credentials for the operation, and its required query and header parameters."""
+    from contract_tests.inputs.credentials import Sent
+
+    sent = Sent()
+    for parameter in operation.parameters:
+        value = parameter.sample()
+        if parameter.required and value is not None and parameter.location in ("query", "header"):
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            (sent.params.append((parameter.name, text)) if parameter.location == "query" else sent.headers.__setitem__(parameter.name, text))
+    target.credentials.apply(operation, sent)
+    return sent
+
+
+def _is_json(response: Any) -> bool:
+    return "json" in response.headers.get("Content-Type", "").split(";")[0].lower()
 
 
 def _envelope(response: Any) -> dict[str, Any] | None:
@@ -155,9 +177,10 @@ def check_target(target: Target, spec: ApiSpec, session: ContractSession) -> Inc
         return None  # no GET operation to ask without guessing: the run itself will tell
     operation, path = probed
     url = target.base_url + path
+    ravan = spec.profile == RAVAN_PROFILE
     try:
         anonymous = _answer(session, url, None)
-        with_token = _answer(session, url, target.token)
+        with_token = _answer(session, url, target.token) if ravan else _answer(session, url, None, _with_credentials(target, operation))
     except TargetUnreachable as exc:
         return Inconclusive(
             f"no answer at {target.base_url}: {exc.why}",
@@ -171,17 +194,26 @@ def check_target(target: Target, spec: ApiSpec, session: ContractSession) -> Inc
             _url_fix(target.base_url, operation.path),
         )
     api_like = any(_envelope(a) is not None for a in answers) or any(s >= 500 for s in statuses) or statuses[0] != statuses[1]
+    api_like = api_like or (not ravan and any(_is_json(a) for a in answers))
     if not api_like:
         return Inconclusive(
-            f"no answer at {operation.route_prefix()}... was the API's JSON envelope, and the answer was the same with and "
-            f"without a token ({_said(anonymous)})",
+            f"no answer at {operation.route_prefix()}... was the API's JSON{' envelope' if ravan else ''}, and the answer was the "
+            f"same with and without {'a token' if ravan else 'credentials'} ({_said(anonymous)})",
             _url_fix(target.base_url, operation.path),
         )
     unauthorized = 401
-    if with_token.status_code == unauthorized:
+    if with_token.status_code == unauthorized and ravan:
         return Inconclusive(
             f"the target refused CONTRACT_TOKEN ({_said(with_token)})",
             "give CONTRACT_TOKEN a current token that this target accepts, of an organization with Cal.com connected",
+        )
+    if with_token.status_code in (401, 403) and not ravan and operation.secured:
+        from contract_tests.inputs.credentials import variable_for
+
+        names = sorted({variable_for(s.name) for r in operation.requirements for s in r if s.name in target.credentials.by_scheme})
+        return Inconclusive(
+            f"the target refused the run's credentials for {operation.operation_id} ({', '.join(names) or 'none given'}: {_said(with_token)})",
+            "give each security scheme a credential this target accepts: CONTRACT_CREDENTIAL_<SCHEME> (bearer schemes: CONTRACT_TOKEN)",
         )
     body = _envelope(with_token) or {}
     if "NOT_CONNECTED" in operation.error_codes and (with_token.status_code, body.get("code")) == operation.outcome("NOT_CONNECTED"):

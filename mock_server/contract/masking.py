@@ -21,6 +21,8 @@ _lock = threading.Lock()
 _secrets: dict[str, str] = {}  # secret -> how to show it where it stands whole (e.g. "$CONTRACT_TOKEN")
 _pieces: set[str] = set()  # every PIECE-long substring of every secret
 _run: re.Pattern[str] | None = None  # runs of characters that secrets are made of, at least PIECE long
+_short: dict[str, str] = {}  # secrets shorter than PIECE (an API key, user:password): masked where they stand whole
+SHORTEST = 6  # a shorter value is too common a string to mask (and too weak to be anyone's credential)
 
 
 def mask(token: str) -> str:
@@ -35,7 +37,11 @@ def register_secret(secret: str | None, shown_as: str | None = None) -> None:
     printed curl command can be pasted as it is); pieces of it always read MASKED.
     """
     global _run
-    if not secret or len(secret) < PIECE:
+    if not secret or len(secret) < SHORTEST:
+        return
+    if len(secret) < PIECE:
+        with _lock:
+            _short[secret] = shown_as or _short.get(secret) or MASKED
         return
     with _lock:
         if secret in _secrets and (shown_as is None or _secrets[secret] == shown_as):
@@ -86,8 +92,12 @@ def mask_text(text: str) -> str:
     with _lock:
         known = sorted(_secrets.items(), key=lambda item: -len(item[0]))
         pieces, runs = _pieces, _run
+        short = sorted(_short.items(), key=lambda item: -len(item[0]))
     if runs is not None:
         text = _mask_pieces(text, known, pieces, runs)
+    for secret, shown in short:
+        if secret in text:
+            text = text.replace(secret, shown)
     return _JWT.sub(MASKED, text)
 
 
@@ -105,7 +115,7 @@ def curl_command(url: str, headers: Mapping[str, str], params: Iterable[tuple[st
     command = " ".join(parts)
     with _lock:
         known = list(_secrets.items())
-    for secret, shown in known:
+    for secret, shown in [*known, *_short.items()]:
         if shown.startswith("$"):
             command = command.replace(shlex.quote(f"Authorization: Bearer {secret}"), f'"Authorization: Bearer {shown}"')
             command = command.replace(secret, f'"{shown}"') if secret in command else command

@@ -239,7 +239,7 @@ class BodyValidator:
         elif media.media_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
             from urllib.parse import parse_qsl
 
-            value = _coerce_form(dict(parse_qsl(data.decode("utf-8", "replace"), keep_blank_values=True)), media.schema)
+            value = _coerce_form(parse_qsl(data.decode("utf-8", "replace"), keep_blank_values=True), media.schema)
         else:
             return data  # text, binary and multipart bodies: the documented type is all that is checked
         if media.schema:
@@ -264,23 +264,21 @@ def _request_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def _coerce_form(values: dict[str, str], schema: dict[str, Any]) -> dict[str, Any]:
-    """Form fields as the types their schema gives them (a form carries only text)."""
+def _coerce_form(pairs: list[tuple[str, str]], schema: dict[str, Any]) -> dict[str, Any]:
+    """Form fields as the types their schema gives them (a form carries only text; an array is its key repeated,
+    and a lone empty value is an empty array)."""
     properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    grouped: dict[str, list[str]] = {}
+    for name, text in pairs:
+        grouped.setdefault(name, []).append(text)
     coerced: dict[str, Any] = {}
-    for name, text in values.items():
-        kind = (properties.get(name) or {}).get("type") if isinstance(properties.get(name), dict) else None
-        try:
-            if kind == "integer":
-                coerced[name] = int(text)
-            elif kind == "number":
-                coerced[name] = float(text)
-            elif kind == "boolean" and text.lower() in ("true", "false"):
-                coerced[name] = text.lower() == "true"
-            else:
-                coerced[name] = text
-        except ValueError:
-            coerced[name] = text
+    for name, texts in grouped.items():
+        field_schema = properties.get(name) if isinstance(properties.get(name), dict) else {}
+        if field_schema.get("type") == "array":
+            items = field_schema.get("items") if isinstance(field_schema.get("items"), dict) else {}
+            coerced[name] = [] if texts == [""] else [_cast(items, text) for text in texts]
+        else:
+            coerced[name] = _cast(field_schema, texts[-1])
     return coerced
 
 

@@ -1,7 +1,7 @@
 """The profile interface, and the generic profile every spec without one gets (Prism's behaviour, in shape).
 
 Errors: an invalid request gets the response the operation documents for it (422, else 400, else its 4XX
-range, else `default`), a missing credential its 401 (else 4XX, else `default`), each with its example or a
+range, else `default`), a missing credential its 401 (else 403, else 4XX, else `default`), each with its example or a
 body derived from its schema, the message put where the body has a place for one (`detail`, `message`...).
 Where nothing is documented the answer is RFC 9457 problem details (`application/problem+json`) that name the
 field. Unknown routes are 404 and other methods 405 (with `Allow`), both as problem details.
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from mock_server.pipeline.bodies import ResponseBodies
 
 # The documented statuses each kind of error is answered with, in the order they are looked for (Prism's).
-DOCUMENTED_FOR = {INVALID_INPUT: (422, 400), UNAUTHORIZED: (401,), UNKNOWN_ITEM: (404, 410), INTERNAL: (500,)}
+DOCUMENTED_FOR = {INVALID_INPUT: (422, 400), UNAUTHORIZED: (401, 403), UNKNOWN_ITEM: (404, 410), INTERNAL: (500,)}
 # The status an error of each kind takes when the spec documents it only by a range or `default`, or not at all.
 NATURAL_STATUS = {INVALID_INPUT: 400, UNAUTHORIZED: 401, NOT_FOUND: 404, UNKNOWN_ITEM: 404, METHOD_NOT_ALLOWED: 405, INTERNAL: 500}
 MESSAGE_FIELDS = ("detail", "message", "error_description", "error_message", "errorMessage", "description", "title", "error")
