@@ -177,3 +177,14 @@ def test_live_mode_takes_a_credential_per_scheme_and_never_prints_one(keys, tmp_
         assert run.returncode == status and says in run.stdout + run.stderr, run.stdout[-3000:]
         outputs = [run.stdout, run.stderr, *(path.read_text() for path in reports.iterdir())]
         assert not [secret for secret in secrets for text in outputs if secret in text]
+
+
+def test_a_form_body_carries_arrays_as_repeated_keys_and_a_required_empty_array_as_no_key():
+    from mock_server.pipeline.validation import _coerce_form
+
+    schema = {"required": ["roles", "name"], "properties": {
+        "roles": {"type": "array", "items": {"type": "string"}}, "sizes": {"type": "array", "items": {"type": "integer"}, "minItems": 1},
+        "name": {"type": "string"}, "public": {"type": "boolean"}}}
+    assert _coerce_form([("name", "a"), ("sizes", "1"), ("sizes", "2"), ("public", "true")], schema) == {
+        "name": "a", "sizes": [1, 2], "public": True, "roles": []}  # an optional array stays absent
+    assert _coerce_form([("name", "a"), ("roles", "")], schema) == {"name": "a", "roles": []}

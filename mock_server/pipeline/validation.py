@@ -265,8 +265,8 @@ def _request_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _coerce_form(pairs: list[tuple[str, str]], schema: dict[str, Any]) -> dict[str, Any]:
-    """Form fields as the types their schema gives them (a form carries only text; an array is its key repeated,
-    and a lone empty value is an empty array)."""
+    """Form fields as the types their schema gives them (a form carries only text; an array is its key repeated, a
+    lone empty value or, for a required array, no key at all is an empty array)."""
     properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
     grouped: dict[str, list[str]] = {}
     for name, text in pairs:
@@ -279,6 +279,10 @@ def _coerce_form(pairs: list[tuple[str, str]], schema: dict[str, Any]) -> dict[s
             coerced[name] = [] if texts == [""] else [_cast(items, text) for text in texts]
         else:
             coerced[name] = _cast(field_schema, texts[-1])
+    for name in schema.get("required") or []:  # an empty array has no key in a form: absent means empty
+        field_schema = properties.get(name) if isinstance(properties.get(name), dict) else {}
+        if name not in coerced and field_schema.get("type") == "array":
+            coerced[name] = []
     return coerced
 
 
