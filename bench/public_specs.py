@@ -16,13 +16,11 @@ Figures are printed as a table and totals; nothing here is a pass or fail of the
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import subprocess
 import sys
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -78,7 +76,6 @@ class Served:
     sent: int = 0
     valid: int = 0
     why: str = ""
-    invalid_examples: list[str] = field(default_factory=list)
 
 
 def requests_for(spec: ApiSpec, limit: int) -> list[tuple[Operation, str, dict[str, str], dict[str, str]]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+from mock_server.data import GET_APPOINTMENT  # the operation the booking dataset serves (pipeline.py)
 from mock_server.envelope import (INTERNAL, INVALID_INPUT, JSON_TYPE, METHOD_NOT_ALLOWED, NOT_FOUND, UNAUTHORIZED, UNKNOWN_ITEM,
                                   ApiError, Reply, error_body)
 from mock_server.profiles.base import Profile
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
     from mock_server.pipeline.auth import TokenVerifier
     from mock_server.pipeline.bodies import ResponseBodies
 
-GET_APPOINTMENT = "getAppointment"  # the operation the booking dataset serves (its pipeline: pipeline.py)
-ORG_CLAIM = "org_id"
 
 
 class RavanProfile(Profile):
