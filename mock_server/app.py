@@ -25,6 +25,7 @@ from mock_server.handlers import Handler, HandlerContext, build_handlers
 from mock_server.pipeline.bodies import BodyBook
 from mock_server.pipeline.resilience import Resilience, parse_error_rate, parse_latency
 from mock_server.profiles import Profile, profile_for
+from mock_server.resources.model import ResourceModel, infer_resources
 from mock_server.serving.cors import Cors
 from mock_server.serving.request_log import RequestRecorder, configure_logging
 from mock_server.serving.router import OperationRouter
@@ -51,6 +52,7 @@ class MockParts:
     profile: Profile
     book: BodyBook
     dataset_loaded: bool = True  # False: the spec's profile has no booking dataset (the store holds none)
+    resources: ResourceModel | None = None  # the resources whose state the mock keeps (None: --stateless)
 
     @property
     def admin_enabled(self) -> bool:
@@ -115,7 +117,9 @@ def build_mock(config: MockConfig | None = None, *, keep_dataset: bool = True, m
     verify = profile.verifies_jwt if config.verify_jwt is None else config.verify_jwt
     verifier = profile.token_verifier(config.jwt_secret) if verify else None
     book = BodyBook(spec, profile)
-    context = HandlerContext(spec, store, config.jwt_secret, verifier, store, fault, profile, book, config.api_keys, config.basic_credentials)
+    resources = infer_resources(spec) if config.stateful else None
+    context = HandlerContext(spec, store, config.jwt_secret, verifier, store, fault, profile, book, config.api_keys, config.basic_credentials,
+                             resources)
     handlers = build_handlers(
         context, Resilience(parse_latency(config.latency) if config.latency else None, parse_error_rate(str(config.error_rate)))
     )
@@ -124,7 +128,7 @@ def build_mock(config: MockConfig | None = None, *, keep_dataset: bool = True, m
         if meanwhile is not None:
             meanwhile()
         seeding.wait()
-    return MockParts(config, spec, dataset, store, journal, handlers, fault, profile, book, has_dataset)
+    return MockParts(config, spec, dataset, store, journal, handlers, fault, profile, book, has_dataset, resources)
 
 
 def _remove_at_exit(store: SharedStore) -> None:

@@ -49,6 +49,7 @@ def _serve_parser(defaults: MockConfig) -> argparse.ArgumentParser:
     parser.add_argument("--no-admin", dest="admin", action="store_false", default=defaults.admin, help=f"no admin API under /__mock/ (env {ENV['admin']}=0)")
     parser.add_argument("--admin-token", default=defaults.admin_token, help=f"bearer token the admin API requires; needed to serve it beyond loopback (env {ENV['admin_token']})")
     parser.add_argument("--journal-size", type=int, default=defaults.journal_size, help=f"requests the journal keeps per worker; 0 turns it off (env {ENV['journal_size']}; default %(default)s)")
+    parser.add_argument("--stateless", dest="stateful", action="store_false", default=defaults.stateful, help=f"writes change nothing: every operation answers from its examples, as in Prism (env {ENV['stateful']}=0; default: stateful, resources inferred from the spec)")
     parser.add_argument("--list-faults", action="store_true", help="list the faults, one line each, and exit")
     parser.add_argument("--quiet", action="store_true", default=not defaults.log_requests, help=f"do not log one line per request (env {ENV['log_requests']}=0)")
     return parser
@@ -124,6 +125,7 @@ def serve_command(argv: list[str]) -> int:
         admin=args.admin,
         admin_token=args.admin_token or None,
         journal_size=args.journal_size,
+        stateful=args.stateful,
     )
     try:
         listener = open_listener(config.host, config.port)
@@ -150,7 +152,7 @@ def serve_command(argv: list[str]) -> int:
     admin = f"admin API on http://{config.host}:{config.port}/__mock/" + (" (admin token required)" if config.admin_token else "")
     data = f"{organizations} organizations, {bookings} bookings from {config.fixtures}; " if parts.dataset_loaded else ""
     profile = f"profile {parts.profile.name}" if parts.profile.name else "no profile (generic)"
-    for line in _warning_lines(spec, parts.book.check_examples()):
+    for line in _warning_lines(spec, parts.book.check_examples()) + _state_lines(parts.resources):
         print(line, file=sys.stderr)
     print(
         f"Mock: {_operations_line(spec)} on http://{config.host}:{config.port} under {config.server} "
@@ -165,6 +167,14 @@ def serve_command(argv: list[str]) -> int:
 
 
 MAX_WARNINGS = 20
+
+
+def _state_lines(model: Any) -> list[str]:
+    """The resources the mock keeps state for, and a note for each write served from its examples."""
+    if model is None:
+        return ["state: none (--stateless): writes are answered from their examples and change nothing"]
+    lines = [f"state: {resource.describe()}" for resource in model.resources]
+    return lines + [f"note: {note}" for note in model.notes]
 
 
 def _warning_lines(spec: Any, examples: list[str]) -> list[str]:

@@ -30,6 +30,7 @@ ENV = {
     "journal_size": "MOCK_JOURNAL_SIZE",
     "api_keys": "MOCK_API_KEYS",
     "basic_credentials": "MOCK_BASIC_AUTH",
+    "stateful": "MOCK_STATEFUL",
 }
 SERVERS = ("granian", "gunicorn")
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
@@ -69,6 +70,7 @@ class MockConfig:
     admin: bool = True
     admin_token: str | None = None
     journal_size: int = 1000
+    stateful: bool = True  # writes change the resources inferred from the spec (False: every answer from examples, as Prism)
 
     @property
     def worker_threads(self) -> int:
@@ -117,7 +119,7 @@ class MockConfig:
                 kwargs["error_rate"] = float(env[ENV["error_rate"]])
             except ValueError:
                 raise ValueError(f"{ENV['error_rate']} must be a number from 0 to 1, got {env[ENV['error_rate']]!r}") from None
-        for name in ("log_requests", "cors", "admin"):
+        for name in ("log_requests", "cors", "admin", "stateful"):
             if env.get(ENV[name]):
                 kwargs[name] = env[ENV[name]].lower() not in {"0", "false", "no", "off"}
         for name in ("api_keys", "basic_credentials"):

@@ -29,6 +29,8 @@ CREATE TABLE bookings (uid TEXT PRIMARY KEY, org_id TEXT NOT NULL, body BLOB NOT
 CREATE TABLE initial_organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL, calcom TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE initial_bookings (uid TEXT PRIMARY KEY, org_id TEXT NOT NULL, body BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE answers (id INTEGER PRIMARY KEY, operation_id TEXT NOT NULL, match TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE TABLE items (resource TEXT NOT NULL, id TEXT NOT NULL, tenant TEXT NOT NULL, seq INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (resource, id)) WITHOUT ROWID;
+CREATE TABLE initial_items (resource TEXT NOT NULL, id TEXT NOT NULL, tenant TEXT NOT NULL, seq INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (resource, id)) WITHOUT ROWID;
 """
 _GENERATION = struct.Struct("<Q")
 _MISSING = object()
@@ -245,9 +247,43 @@ class SharedStore:
         self._write([("DELETE FROM bookings WHERE uid = ?", (uid,))])
         return True
 
+    # --- items of the resources the spec defines (mock_server/resources/) ------------------------------
+
+    def item(self, resource: str, item_id: str) -> tuple[str, bytes] | None:
+        """(tenant, serialized item) of one item of a resource, or None."""
+        row = self._db().execute("SELECT tenant, body FROM items WHERE resource = ? AND id = ?", (resource, item_id)).fetchone()
+        return (row[0], bytes(row[1])) if row else None
+
+    def items(self, resource: str, tenant: str, limit: int = 100_000) -> list[tuple[str, bytes]]:
+        """(id, serialized item) of a tenant's items of a resource, oldest first."""
+        rows = self._db().execute("SELECT id, body FROM items WHERE resource = ? AND tenant = ? ORDER BY seq LIMIT ?",
+                                  (resource, tenant, limit))
+        return [(row[0], bytes(row[1])) for row in rows]
+
+    def put_item(self, resource: str, item_id: str, tenant: str, body: bytes) -> None:
+        """Add an item, or replace it in place (it keeps its place in lists)."""
+        self._write([("INSERT INTO items VALUES (?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM items), ?) "
+                      "ON CONFLICT (resource, id) DO UPDATE SET tenant = excluded.tenant, body = excluded.body",
+                      (resource, item_id, tenant, body))])
+
+    def seed_items(self, resource: str, items: list[tuple[str, str, bytes]]) -> None:
+        """A resource's first state, (id, tenant, serialized item) each: stored, and brought back by reset."""
+        rows = [(resource, item_id, tenant, body) for item_id, tenant, body in items]
+        self._write([(f"INSERT OR IGNORE INTO {table} VALUES (?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM {table}), ?)", row)
+                     for row in rows for table in ("initial_items", "items")])
+
+    def delete_item(self, resource: str, item_id: str) -> bool:
+        """Remove an item; False when there was none."""
+        if self.item(resource, item_id) is None:
+            return False
+        self._write([("DELETE FROM items WHERE resource = ? AND id = ?", (resource, item_id))])
+        return True
+
     def reset(self) -> None:
         """Back to the dataset the server started with."""
         self._write([
+            ("DELETE FROM items", ()),
+            ("INSERT INTO items SELECT * FROM initial_items", ()),
             ("DELETE FROM organizations", ()),
             ("DELETE FROM bookings", ()),
             ("INSERT INTO organizations SELECT * FROM initial_organizations", ()),

@@ -105,6 +105,47 @@ class Profile:
                 shaped = candidate
         return shaped
 
+    # --- state (mock_server/resources/): tenancy, items, domain rules ----------------------------------
+
+    def tenant(self, operation: Operation, identity: Any, values: dict[str, Any]) -> str:
+        """Whose items a request sees and changes (generic: one tenant for everyone)."""
+        return ""
+
+    def records_for(self, resource: Any, store: Any) -> Any:
+        """Where a resource's items are kept (None: the shared store's items table)."""
+        return None
+
+    def fill_item(self, resource: Any, item: dict[str, Any], tenant: str, records: Any) -> dict[str, Any]:
+        """A new item with the fields the profile owns (generic: as it is)."""
+        return item
+
+    def check_input(self, operation: Operation, body: Any) -> None:
+        """Rules a request body must follow beyond its schema (generic: none; raise an invalid-input ApiError)."""
+
+    def check_item(self, operation: Operation, item: dict[str, Any]) -> None:
+        """Rules an item must follow before it is stored (generic: none)."""
+
+    def unknown_item(self, operation: Operation, item_id: str) -> ApiError:
+        """The error for an item the tenant does not have: the documented 404 (or 410), else a 404."""
+        return ApiError.of(UNKNOWN_ITEM, f"No item with ID {item_id}")
+
+    def documents_unknown_item(self, operation: Operation) -> bool:
+        """True when the operation documents an answer for an unknown item (else the mock answers as if it had one)."""
+        return operation.documents(404) or 410 in operation.responses
+
+    def shape_item_body(self, operation: Operation, status: int, body: Any, place: tuple[str, ...], item: dict[str, Any]) -> Any:
+        """An answer with an item placed in it: fields beside the item named like one of its fields take its value."""
+        if not place:
+            return body
+        container = body
+        for name in place[:-1]:
+            container = container.get(name) if isinstance(container, dict) else None
+        if isinstance(container, dict):
+            for name in container:
+                if name != place[-1] and name in item:
+                    container[name] = copy.deepcopy(item[name])
+        return body
+
     def route_error_reply(self, error: ApiError) -> Reply:
         """The answer off every operation (an unknown route, a protocol error, a fault outside a handler)."""
         return self.error_reply(None, error, None)

@@ -35,6 +35,7 @@ class RavanProfile(Profile):
     name = RAVAN_PROFILE
     verifies_jwt = True
     realm = "ravan"
+    _store: Any = None  # the shared store, once the mock gives it (records_for)
 
     def token_verifier(self, secret: str) -> "TokenVerifier":
         """The JWT verifier; the organization claim must look like the spec's organization IDs."""
@@ -62,6 +63,74 @@ class RavanProfile(Profile):
         """A derived body's `success` is true exactly on a 2xx."""
         if isinstance(body, dict) and "success" in body:
             return {**body, "success": 200 <= status < 300}
+        return body
+
+    # --- state: the organization is the tenant, the bookings are the dataset ---------------------------
+
+    def tenant(self, operation: Operation, identity: Any, values: dict[str, Any]) -> str:
+        """The organization (the token's claim, then the `org_id` query), once its Cal.com account is usable."""
+        from mock_server.profiles.ravan.organization import resolve_organization
+
+        org_id = values.get("org_id")
+        if identity is not None:
+            org_id = resolve_organization(identity, org_id)
+        elif org_id is None:
+            raise ApiError(self.invalid_code(operation), "No organization context: no org_id claim and no org_id query parameter")
+        if self._store is not None:
+            from mock_server.profiles.ravan.bookings import check_connected
+
+            check_connected(self._store, str(org_id))
+        return str(org_id)
+
+    def records_for(self, resource: Any, store: Any) -> Any:
+        """The bookings (Get Appointment's dataset) for the resource Get Appointment reads; else the generic table."""
+        self._store = store
+        get = resource.operations.get("read")
+        if get is not None and get.operation_id == GET_APPOINTMENT:
+            from mock_server.profiles.ravan.bookings import BookingRecords
+
+            return BookingRecords(store, self.spec)
+        return None
+
+    def fill_item(self, resource: Any, item: dict[str, Any], tenant: str, records: Any) -> dict[str, Any]:
+        """A booking belongs to the caller's organization; its agent's name is the one the organization's bookings give."""
+        filled = dict(item)
+        if "organization_id" in (resource.item_schema.get("properties") or {}):
+            filled["organization_id"] = tenant
+        if "agent_name" in (resource.item_schema.get("properties") or {}) and "agent_name" not in filled and "agent_id" in filled:
+            known = next((b.get("agent_name") for b in records.list(tenant) if b.get("agent_id") == filled["agent_id"]), None)
+            filled["agent_name"] = known if isinstance(known, str) else str(filled["agent_id"])
+        return filled
+
+    def check_input(self, operation: Operation, body: Any) -> None:
+        """A booking's end is after its start (the descriptions say so; JSON Schema cannot)."""
+        if isinstance(body, dict):
+            _end_after_start(body)
+
+    def check_item(self, operation: Operation, item: dict[str, Any]) -> None:
+        """A stored booking's end is after its start (after a PATCH merged a new start, too)."""
+        _end_after_start(item)
+
+    def unknown_item(self, operation: Operation, item_id: str) -> ApiError:
+        """Cal.com's CALCOM_API_ERROR where the operation documents it (as Get Appointment), else the generic answer."""
+        if "CALCOM_API_ERROR" in operation.error_codes:
+            from mock_server.profiles.ravan.bookings import unknown_booking
+
+            return unknown_booking(item_id)
+        return super().unknown_item(operation, item_id)
+
+    def documents_unknown_item(self, operation: Operation) -> bool:
+        """CALCOM_API_ERROR (Cal.com has no such booking) or a documented 404."""
+        return "CALCOM_API_ERROR" in operation.error_codes or super().documents_unknown_item(operation)
+
+    def shape_item_body(self, operation: Operation, status: int, body: Any, place: tuple[str, ...], item: dict[str, Any]) -> Any:
+        """Beside the appointment, `org_id` is its organization and `agent_id` its agent."""
+        body = super().shape_item_body(operation, status, body, place, item)
+        container = body
+        for name in place[:-1]:
+            container = container.get(name) if isinstance(container, dict) else None
+        if isinstance(container, dict) and "org_id" in container and "organization_id" in item:
+            container["org_id"] = item["organization_id"]
         return body
 
     def invalid_code(self, operation: Operation | None) -> str:
@@ -96,6 +165,21 @@ class RavanProfile(Profile):
         code = self.code_for(operation, error)
         status = error.status or (404 if error.kind == NOT_FOUND else 405 if error.kind == METHOD_NOT_ALLOWED else self.status_for(operation, code))
         return Reply(status, error_body(code, error.message), JSON_TYPE, tuple(error.headers.items()))
+
+
+def _end_after_start(fields: dict[str, Any]) -> None:
+    """An invalid-input error when both times are there and the end is not after the start."""
+    start, end = fields.get("appointment_time"), fields.get("end_time")
+    if not (isinstance(start, str) and isinstance(end, str)):
+        return
+    from mock_server.data.dataset import parse_time
+
+    try:
+        later = parse_time(end) > parse_time(start)
+    except ValueError:
+        raise ApiError.of(INVALID_INPUT, "appointment_time and end_time must be real RFC 3339 times", field="/end_time") from None
+    if not later:
+        raise ApiError.of(INVALID_INPUT, f"end_time ({end}) must be after appointment_time ({start})", field="/end_time")
 
 
 __all__ = ["GET_APPOINTMENT", "INVALID_INPUT", "RavanProfile"]
