@@ -26,6 +26,8 @@ from contract_tests.reporting.report import render, write_report, write_stopped_
 from contract_tests.inputs.scope import active_scope, choose, examples_per_operation, use_scope
 from contract_tests.inputs.settings import VARIABLES, ContractSettings, SettingsError, activate
 from contract_tests.inputs.target import Target, embedded_target, live_target
+from contract_tests.transport.ledger import Ledger
+from mock_server.resources.model import infer_resources
 from mock_server.data import GET_APPOINTMENT
 from contract_tests.reporting.verdict import INCONCLUSIVE_PREFIX, Inconclusive, RunRecord, Verdict, result_of
 from mock_server.spec import ApiSpec, SpecError, load_spec
@@ -57,6 +59,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if record is None or settings is None or not record.results:
         return
     spec = config.stash[_SPEC_KEY]
+    from contract_tests.reporting.input_findings import refusals
+
+    record.refusals = refusals()
+    record.refusals_fail = settings.strict_input
     record.coverage = coverage_report(spec, record.outcomes, _OBSERVATIONS[0].coverage if _OBSERVATIONS else None, settings.min_coverage)
     coverage_path = config.getoption("--contract-coverage")
     if coverage_path:
@@ -144,8 +150,15 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [
         f"contract target: {target}; spec {spec.path.name} v{spec.version} sha256 {spec.sha256[:12]}",
         f"contract seed: {settings.seed} (reproduce with CONTRACT_SEED={settings.seed}); rate limit: {rate}; "
-        f"unsafe methods: {'allowed' if settings.allow_unsafe else 'blocked'}",
+        f"unsafe methods: {unsafe_methods(settings)}",
     ]
+
+
+def unsafe_methods(settings: ContractSettings) -> str:
+    """Whether writes reach the target, in a few words."""
+    if not settings.live:
+        return "allowed (embedded mock)"
+    return f"allowed (CONTRACT_ALLOW_UNSAFE=1; at most {settings.max_creates} creates, all deleted)" if settings.allow_unsafe else "blocked"
 
 
 def _masked_longrepr(longrepr: Any) -> Any:
@@ -295,12 +308,71 @@ def session(request: pytest.FixtureRequest, contract_settings: ContractSettings)
         allow_unsafe=contract_settings.allow_unsafe,
         live=contract_settings.live,
     ) as http:
-        http.observations = Observations(request.config.stash[_SPEC_KEY])
+        spec = request.config.stash[_SPEC_KEY]
+        http.observations = Observations(spec)
+        http.ledger = Ledger(spec, infer_resources(spec), live=contract_settings.live, max_creates=contract_settings.max_creates)
         _OBSERVATIONS[:] = [http.observations]
         try:
             yield http
         finally:
             request.config.stash[_RECORD_KEY].count_requests(http)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ledger(request: pytest.FixtureRequest, contract_settings: ContractSettings, target: Target, session: ContractSession) -> Iterator[Ledger]:
+    """What the run creates; at the end every item of it still there is deleted (on failure and interrupt too)."""
+    record = request.config.stash[_RECORD_KEY]
+    try:
+        yield session.ledger
+    finally:
+        clean_up(session.ledger, target, session)
+        record.writes = session.ledger.summary()
+
+
+def clean_up(ledger: Ledger, target: Target, session: ContractSession) -> None:
+    """Delete every item the run created and has not deleted; each that stays is named with why."""
+    from contract_tests.inputs.credentials import Sent
+    from contract_tests.transport.http import TargetUnreachable
+    from contract_tests.transport.ledger import item_url
+    from mock_server.contract.expected import unknown_item_answer
+
+    def delete(resource: Any, item_id: str) -> str | None:
+        operation = resource.operations["delete"] if "delete" in resource.operations else None
+        if operation is None:
+            return "the spec has no delete operation for it"
+        sent = Sent()
+        target.credentials.apply(operation, sent)
+        sent.cookie_header()
+        try:
+            response = session.request("DELETE", item_url(target.base_url, resource, operation, item_id), headers=sent.headers)
+        except (TargetUnreachable, pytest.skip.Exception) as exc:
+            return f"not deleted: {exc}"
+        if 200 <= response.status_code < 300:
+            return None if still_there(resource, item_id) is None else f"its DELETE was answered {response.status_code}, and it is still there"
+        gone = unknown_item_answer(ledger.spec, operation)
+        try:
+            code = response.json().get("code") if gone is not None and gone.code else None
+        except ValueError:
+            code = None
+        if gone is not None and gone.matches(response.status_code, code):
+            return None  # already gone (a test deleted it, or the embedded mock was reset)
+        return f"its DELETE was answered {response.status_code}"
+
+    def still_there(resource: Any, item_id: str) -> int | None:
+        """The status a read of the item answers when it is still there (None: gone, or no way to tell)."""
+        read = resource.operations.get("read")
+        if read is None:
+            return None
+        sent = Sent()
+        target.credentials.apply(read, sent)
+        sent.cookie_header()
+        try:
+            response = session.request("GET", item_url(target.base_url, resource, read, item_id), headers=sent.headers)
+        except (TargetUnreachable, pytest.skip.Exception):
+            return None
+        return response.status_code if 200 <= response.status_code < 300 else None
+
+    ledger.cleanup(delete, still_there)
 
 
 def _negative_form_body(case: Any) -> bool:
@@ -330,8 +402,8 @@ def schemathesis_config(settings: ContractSettings, target: Target, spec: ApiSpe
     auth = target.credentials.schemathesis_auth(spec)
     if auth:
         runtime["auth"] = {"openapi": auth}
-    if not unsafe_probes_allowed:
-        runtime["phases"] = {"coverage": {"unexpected-methods": []}}  # no PUT/POST/DELETE probes at a live server
+    if target.live:  # no PUT/POST/DELETE probes at a live server: only the safe TRACE may get its 405
+        runtime["phases"] = {"coverage": {"unexpected-methods": ["TRACE"] if unsafe_probes_allowed else []}}
     # what schemathesis.toml says, rendered from the spec itself: an installed suite has no checkout to read it from
     shared = tomllib.loads(render_toml(spec, list(active_scope().checked)))
     return SchemathesisConfig.from_dict(_merge(shared, runtime))

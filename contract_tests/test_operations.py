@@ -23,6 +23,8 @@ import pytest
 
 from contract_tests.inputs.credentials import Sent
 from contract_tests.transport.http import ContractSession
+from contract_tests.transport.writer import Writer
+from mock_server.resources.model import infer_resources
 from contract_tests.generation.invalid_values import invalid_values
 from mock_server.contract.expected import Expected, invalid_input_answer, unauthorized_answer
 from mock_server.contract.masking import curl_command, mask_text, register_secret
@@ -45,6 +47,7 @@ BREAKABLE = [(op, p) for op in OPERATIONS for p in op.parameters if invalid_valu
 VERIFIES_JWT = API.profile == RAVAN_PROFILE  # the profile's bearer tokens are JWTs the server verifies
 NO_TOKEN: Any = object()
 _SAMPLER = Sampler(API)
+MODEL = infer_resources(API)
 
 
 def _b64(data: dict[str, Any]) -> str:
@@ -57,6 +60,7 @@ class OperationClient:
     def __init__(self, target: Target, session: ContractSession):
         self.target = target
         self.session = session
+        self.writer = Writer(API, target, session, session.ledger)
 
     def samples(self, operation: Operation) -> dict[Parameter, Any] | None:
         """A value for every path parameter and every required one: its documented example when that is valid,
@@ -156,6 +160,14 @@ def _samples(client: OperationClient, operation: Operation) -> dict[Parameter, A
     values = client.samples(operation)
     if values is None:
         pytest.skip(f"{operation.operation_id}: a parameter has no example in the spec, and none can be derived from its schema")
+    resource = MODEL.resource_of(operation)
+    if resource is not None and operation.method not in ("GET", "HEAD") and resource.action_of(operation) not in ("create", "list"):
+        item_id = client.writer.owned(resource)  # a write changes only an item this run created
+        if item_id is None:
+            pytest.skip(f"{operation.operation_id}: no item of {resource.name} could be created to send it to")
+        for parameter in values:
+            if parameter.location == "path" and parameter.name == resource.id_param:
+                values[parameter] = int(item_id) if parameter.schema.get("type") == "integer" and item_id.isdigit() else item_id
     return values
 
 
@@ -196,6 +208,14 @@ def bad_authorizations(target: Target, operation: Operation) -> list[tuple[str, 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.operation_id)
 def test_a_documented_request_gets_a_documented_answer(client, operation):
     exchange = client.send(operation, _samples(client, operation))
+    sent = client.body(operation)
+    media = operation.request_body.media(sent[0]) if sent is not None and operation.request_body is not None else None
+    if media is not None and media.examples and exchange.status >= 400 and exchange.status not in (401, 403):
+        body = exchange.json if isinstance(exchange.json, dict) else {}
+        if invalid_input_answer(API, operation).matches(exchange.status, body.get("code")) and sent[1] in media.examples.values():
+            raise ContractViolation(mask_text(
+                f"[request_example_is_accepted] {operation.label}: the spec's own request example was refused with {exchange.status}"
+                f"\n  {exchange.describe()}\n  Reproduce with: {exchange.curl}"), rule="request_example_is_accepted")  # type: ignore[attr-defined]
     if not operation.documents(exchange.status):
         raise ContractViolation(mask_text(
             f"[documented_request_is_answered] {operation.label} answered {exchange.status}, not one of {[*operation.statuses, *operation.ranges]}"

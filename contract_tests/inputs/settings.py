@@ -33,7 +33,11 @@ VARIABLES: dict[str, str] = {
     "CONTRACT_TIMEOUT": f"seconds to wait for each answer (default {DEFAULT_TIMEOUT:g})",
     "CONTRACT_MAX_EXAMPLES": "generated requests per schemathesis phase and per property (default 60, or 15 against a live URL)",
     "CONTRACT_SEED": f"seed that reproduces a run (default {CI_SEED} when CI=true, else random and printed)",
-    "CONTRACT_ALLOW_UNSAFE": "1 lets requests other than GET reach a live URL (off by default)",
+    "CONTRACT_ALLOW_UNSAFE": "1 lets writes reach a live URL (off by default): only creates of the suite's own, and changes and "
+    "deletes of what it created in this run, all deleted before the run ends",
+    "CONTRACT_MAX_CREATES": "at most this many items a run creates on a live URL (default 20); the embedded mock: no limit",
+    "CONTRACT_STRICT_INPUT": "report (default): a schema-valid body the target refuses with its invalid-input answer is a finding "
+    "(a rule the schema does not say); fail: make that a RED verdict",
     "CONTRACT_STRICT_HTTP": "1 sends a live URL what an HTTP stack may refuse itself too (control characters, "
     "dot segments, any header byte); off by default, as such answers come from the stack, not the API",
     "CONTRACT_MOCK_ARGS": "extra flags for the embedded mock, e.g. '--fault org_query_overrides_token'",
@@ -121,6 +125,8 @@ class ContractSettings:
     drift_fails: bool = False  # CONTRACT_DRIFT=fail
     min_coverage: float | None = None  # CONTRACT_MIN_COVERAGE
     max_operations: int = 60  # CONTRACT_MAX_OPERATIONS (0: no cap)
+    max_creates: int = 20  # CONTRACT_MAX_CREATES: items a run may create on a live URL
+    strict_input: bool = False  # CONTRACT_STRICT_INPUT=fail: refused schema-valid bodies are RED
     credential_env: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # CONTRACT_CREDENTIAL_<SCHEME> (secrets)
 
     @property
@@ -217,6 +223,8 @@ class ContractSettings:
             drift_fails=_drift(get("CONTRACT_DRIFT")),
             min_coverage=_percentage(get("CONTRACT_MIN_COVERAGE")),
             max_operations=_whole(get("CONTRACT_MAX_OPERATIONS"), "CONTRACT_MAX_OPERATIONS", 60),
+            max_creates=_whole(get("CONTRACT_MAX_CREATES"), "CONTRACT_MAX_CREATES", 20),
+            strict_input=_mode(get("CONTRACT_STRICT_INPUT"), "CONTRACT_STRICT_INPUT"),
             credential_env=tuple(sorted((n, env[n]) for n in env if n.startswith("CONTRACT_CREDENTIAL_") and env[n].strip()))
         )
 
@@ -226,10 +234,15 @@ DRIFT_MODES = ("report", "fail")
 
 def _drift(text: str | None) -> bool:
     """CONTRACT_DRIFT: report (default) or fail."""
+    return _mode(text, "CONTRACT_DRIFT")
+
+
+def _mode(text: str | None, name: str) -> bool:
+    """A report|fail setting: True for fail."""
     if text is None:
         return False
     if text.lower() not in DRIFT_MODES:
-        raise SettingsError(f"CONTRACT_DRIFT must be one of {', '.join(DRIFT_MODES)}, got {text!r}")
+        raise SettingsError(f"{name} must be one of {', '.join(DRIFT_MODES)}, got {text!r}")
     return text.lower() == "fail"
 
 

@@ -58,6 +58,11 @@ code, pre { font-family: ui-monospace, monospace; font-size: .9em; } pre { backg
 <h2>Drift</h2>
 {% if drift %}<ul id="drift">{% for line in drift %}<li>{{ line }}</li>{% endfor %}</ul>{% else %}<p id="drift">No drift: every answer carried only what the spec documents.</p>{% endif %}
 
+{% if writes or refusals %}<h2>Writes</h2>
+{% if writes %}<p id="writes">What the run created on the target: {{ writes }}.</p>{% endif %}
+{% if refusals %}<p>Schema-valid bodies the target refused as invalid input (the schema admits what the server refuses):</p>
+<ul id="refusals">{% for line in refusals %}<li>{{ line }}</li>{% endfor %}</ul>{% endif %}{% endif %}
+
 <h2>Run</h2>
 <table>
 <tr><th>seed</th><td>{{ seed }} (reproduce with <code>CONTRACT_SEED={{ seed }}</code>)</td></tr>
@@ -101,7 +106,7 @@ def render_html(record: RunRecord, settings: ContractSettings, spec: ApiSpec) ->
         word=verdict.word, headline=record.headline(target, spec.path.name, settings.seed),
         details=[line.strip() for line in record.detail_lines()], target=target, spec_name=spec.path.name,
         spec_version=spec.version, spec_sha=spec.sha256, exit_status=verdict.exit_status,
-        violations=_violations(record, spec), coverage=record.coverage, drift=record.drift, seed=settings.seed,
+        violations=_violations(record, spec), coverage=record.coverage, drift=record.drift, writes=record.writes, refusals=record.refusals, seed=settings.seed,
         started=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(record.started)), duration=f"{time.time() - record.started:.0f}",
         sent=record.sent, statuses=", ".join(f"{s}: {n}" for s, n in sorted(record.statuses.items())) or "none",
     )

@@ -18,6 +18,13 @@ REQUEST = re.compile(r"((?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|TRACE) https?:
 CURL = re.compile(r"(curl -sS [^\n]+)")
 
 
+def unsafe_methods(settings: ContractSettings) -> str:
+    """Whether writes reached the target, in a few words."""
+    if not settings.live:
+        return "allowed (embedded mock)"
+    return "allowed (CONTRACT_ALLOW_UNSAFE=1)" if settings.allow_unsafe else "blocked"
+
+
 def render(record: RunRecord, settings: ContractSettings | None, spec: ApiSpec | None) -> str:
     """The report as Markdown (settings and spec are None when the run stopped on a configuration error)."""
     verdict = record.verdict()
@@ -60,7 +67,7 @@ def render(record: RunRecord, settings: ContractSettings | None, spec: ApiSpec |
         f"| seed | {settings.seed} (reproduce with `CONTRACT_SEED={settings.seed}`) |",
         f"| run | {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(record.started))}, {time.time() - record.started:.0f} s |",
         f"| requests | {record.sent} (by status: {statuses}{unanswered}) |",
-        f"| rate limit | {f'{settings.rate_limit:g} req/s' if settings.rate_limit else 'off'}; unsafe methods {'allowed' if settings.allow_unsafe else 'blocked'} |",
+        f"| rate limit | {f'{settings.rate_limit:g} req/s' if settings.rate_limit else 'off'}; unsafe methods {unsafe_methods(settings)} |",
         "",
         "## Rules",
         "",
@@ -72,8 +79,21 @@ def render(record: RunRecord, settings: ContractSettings | None, spec: ApiSpec |
         count = broken.pop(rule.__name__, 0)
         state = f"**broken** in {count} test(s)" if count else ("held" if checked else "not checked")
         lines.append(f"| `{rule.__name__}` | {state} |")
+    from mock_server.contract.stateful_rules import STATEFUL_RULES
+
+    for name in STATEFUL_RULES:
+        count = broken.pop(name, 0)
+        lines.append(f"| `{name}` | {f'**broken** in {count} test(s)' if count else ('held' if checked else 'not checked')} |")
     for name, count in sorted(broken.items()):
         lines.append(f"| `{name}` | **broken** in {count} test(s) |")
+    if record.writes is not None or record.refusals:
+        lines += ["", "## Writes", ""]
+        if record.writes is not None:
+            lines.append(f"What the run created on the target: {record.writes}.")
+        if record.refusals:
+            lines += ["", "Schema-valid bodies the target refused as invalid input (the schema admits what the server refuses)"
+                      + (": a broken rule (CONTRACT_STRICT_INPUT=fail)" if settings.strict_input else "; reported, not failed") + ":", ""]
+            lines += [f"- {mask_text(line)}" for line in record.refusals]
     if record.coverage is not None:
         lines += ["", "## Coverage", "", record.coverage_line().strip() + " (reports/contract-coverage.json has each response, example and parameter)."]
     lines += ["", "## Drift", ""]

@@ -107,6 +107,9 @@ class RunRecord:
     drift_fails: bool = False  # CONTRACT_DRIFT=fail: drift is a broken rule
     coverage: dict[str, Any] | None = None  # the run's coverage (mock_server/contract/coverage.py)
     scope: Any = None  # the operations checked and those the cap left out (contract_tests/inputs/scope.py)
+    writes: str | None = None  # what the run created and deleted: "created 4, deleted 4, left 0" (None: nothing)
+    refusals: list[str] = field(default_factory=list)  # schema-valid bodies refused as invalid input (findings)
+    refusals_fail: bool = False  # CONTRACT_STRICT_INPUT=fail
 
     def add(self, result: TestResult) -> None:
         """Record a test's result (a test reported twice, setup then call, keeps the later)."""
@@ -164,7 +167,7 @@ class RunRecord:
         """RED when a rule broke; else INCONCLUSIVE when anything could not be checked; else GREEN."""
         if self.configuration_error is not None:
             return Verdict.CONFIGURATION_ERROR
-        if self.failed or (self.drift_fails and self.drift) or self.below_minimum:
+        if self.failed or (self.drift_fails and self.drift) or self.below_minimum or (self.refusals_fail and self.refusals):
             return Verdict.RED
         if self.preflight is not None or self.undone or self.unanswered:
             return Verdict.INCONCLUSIVE
@@ -217,6 +220,8 @@ class RunRecord:
             lines.append(f"  {result.test}: broke {', '.join(result.rules) or '(no rule named: see the failure above)'}")
         if self.drift_fails and self.drift:
             lines.append(f"  the answers broke {DRIFT_RULE}: {len(self.drift)} undocumented field(s) or header(s) (CONTRACT_DRIFT=fail), listed below")
+        if self.refusals_fail and self.refusals:
+            lines.append(f"  the answers broke schema_admits_what_server_refuses: {len(self.refusals)} schema-valid bodies refused (CONTRACT_STRICT_INPUT=fail), listed below")
         if self.below_minimum and self.coverage is not None:
             lines.append(f"  the run broke {COVERAGE_RULE}: it covered {self.coverage['coverage_percent']:g}% of the documented responses, "
                          f"below CONTRACT_MIN_COVERAGE={self.coverage['minimum']:g}")
@@ -231,6 +236,12 @@ class RunRecord:
             left = [op.operation_id for op in self.scope.left_out]
             lines.append(f"  checked {self.scope.summary()}; left out ({len(left)}): {', '.join(left[:6])}"
                          f"{', ...' if len(left) > 6 else ''} (all named in the report)")
+        if self.writes is not None:
+            lines.append(f"  writes: {self.writes}")
+        if self.refusals:
+            lines.append(f"  findings ({len(self.refusals)}): the schema admits what the server refuses"
+                         + ("" if self.refusals_fail else " (reported, not failed; CONTRACT_STRICT_INPUT=fail makes it RED)"))
+            lines += [f"    {line}" for line in self.refusals]
         by_reason: dict[str, list[str]] = {}
         for result in self.skipped:
             by_reason.setdefault(result.reason, []).append(result.test.split("[")[0])

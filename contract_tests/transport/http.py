@@ -14,15 +14,16 @@ import requests
 from mock_server.contract.observations import Observations
 from requests.adapters import HTTPAdapter
 
-SAFE_METHODS = frozenset({"GET", "HEAD"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})  # RFC 9110's safe methods
 MAX_BODY_BYTES = 1024 * 1024
 MAX_RETRY_AFTER = 60.0
 NETWORK_RETRIES = 2
 RATE_LIMIT_RETRIES = 3
 
 
-class UnsafeRequestBlocked(RuntimeError):
-    """A request other than GET/HEAD was about to reach a live server without CONTRACT_ALLOW_UNSAFE=1."""
+class UnsafeRequestBlocked(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+    """A write was about to reach a live server without CONTRACT_ALLOW_UNSAFE=1, or one that would change what the run
+    did not create: it is not sent, and the check that wanted it is skipped, saying why (never a verdict on the target)."""
 
 
 class ResponseTooLarge(RuntimeError):
@@ -89,6 +90,7 @@ class ContractSession(requests.Session):
         self.no_answer: dict[str, int] = {}  # why requests got no answer: how many
         self.statuses: dict[int, int] = {}
         self.observations: Observations | None = None  # set by the suite: outcomes, drift and coverage of the answers
+        self.ledger: Any = None  # set by the suite: what the run created (contract_tests/transport/ledger.py)
         self.trust_env = False  # no proxies or netrc credentials picked up from the environment
         self.mount("http://", HTTPAdapter(max_retries=0))
         self.mount("https://", HTTPAdapter(max_retries=0))
@@ -99,8 +101,12 @@ class ContractSession(requests.Session):
         if self.unavailable:
             self.no_answer["not sent: the server had stopped answering"] = self.no_answer.get("not sent: the server had stopped answering", 0) + 1
             raise TargetUnreachable(self.unavailable)
-        if self.live and verb not in SAFE_METHODS and not self.allow_unsafe:
-            raise UnsafeRequestBlocked(f"refused to send {verb} to a live server; set CONTRACT_ALLOW_UNSAFE=1 to allow it")
+        if self.live and verb not in SAFE_METHODS:
+            if not self.allow_unsafe:
+                raise UnsafeRequestBlocked(f"{verb} is not sent to a live server without CONTRACT_ALLOW_UNSAFE=1 (writes skipped)")
+            why = self.ledger.refusal(verb, url if isinstance(url, str) else url.decode()) if self.ledger is not None else None
+            if why is not None:
+                raise UnsafeRequestBlocked(f"{why} (writes skipped)")
         kwargs.setdefault("timeout", self.timeout)
         kwargs["allow_redirects"] = False  # a redirect is the answer under test; the token never follows it
         kwargs["stream"] = True
@@ -137,15 +143,18 @@ class ContractSession(requests.Session):
     def _count(self, response: requests.Response) -> None:
         status = response.status_code
         self.statuses[status] = self.statuses.get(status, 0) + 1
-        if self.observations is None:
+        if self.observations is None and self.ledger is None:
             return
         try:
             body: Any = json.loads(response.content)
         except (ValueError, UnicodeDecodeError):
             body = None
-        url = urlsplit(response.request.url or "")
-        self.observations.record(response.request.method or "GET", unquote(url.path), parse_qs(url.query, keep_blank_values=True),
-                                 status, dict(response.headers), body)
+        if self.ledger is not None:
+            self.ledger.observe(response.request.method or "GET", response.request.url or "", status, response.headers, body)
+        if self.observations is not None:
+            url = urlsplit(response.request.url or "")
+            self.observations.record(response.request.method or "GET", unquote(url.path), parse_qs(url.query, keep_blank_values=True),
+                                     status, dict(response.headers), body)
 
     @property
     def unanswered(self) -> int:

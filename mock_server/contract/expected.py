@@ -69,6 +69,20 @@ def unauthorized_answer(spec: ApiSpec, operation: Operation) -> Expected:
     return Expected(documented or frozenset({401, 403}), None, bool(documented))
 
 
+def unknown_item_answer(spec: ApiSpec, operation: Operation) -> Expected | None:
+    """What an operation on an item the caller does not have (deleted, never made, another tenant's) must get; None
+    where the spec documents no such answer (the suite then claims nothing about it)."""
+    if spec.profile == RAVAN_PROFILE:
+        documented = operation.responses.get(404)
+        if documented is not None and documented.codes:
+            return Expected(frozenset({404}), documented.codes[0])
+        if "CALCOM_API_ERROR" in operation.error_codes:  # Cal.com has no such booking for the organization
+            return Expected(frozenset({operation.status_for_code("CALCOM_API_ERROR")}), "CALCOM_API_ERROR")
+        return None
+    statuses = _documented_client_errors(operation, (404, 410))
+    return Expected(statuses, None) if statuses is not None else None
+
+
 def _safe_status(spec: ApiSpec, code: str) -> int | None:
     try:
         return spec.status_for_code(code)

@@ -243,7 +243,11 @@ def _media_matches(actual: str, documented: str) -> bool:
 
 @rule(schemathesis_check=False, profile=RAVAN_PROFILE)
 def content_type_is_json(exchange: Exchange) -> None:
-    """Every answer is application/json (Ravan's API answers nothing else)."""
+    """Every answer with a body is application/json (Ravan's API answers nothing else; a documented 204 has no body)."""
+    operation = exchange.operation
+    response = operation.response_for(exchange.status) if operation is not None else None
+    if not exchange.body and response is not None and not response.content:
+        return
     content_type = exchange.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() != "application/json":
         raise violation(content_type_is_json, exchange, f"Content-Type is {content_type or '(none)'!r}, not application/json")

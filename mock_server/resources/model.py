@@ -25,7 +25,7 @@ ACTIONS = {"POST": "create", "GET": "read", "PATCH": "update", "PUT": "replace",
 Place = tuple[str, ...]  # property names from the top of a body down to the item (or to a list's array)
 
 
-@dataclass
+@dataclass(repr=False)
 class Resource:
     """One resource: its operations by action, its ID parameter and field, and where its items are in each body."""
 
@@ -38,6 +38,9 @@ class Resource:
     operations: dict[str, Operation] = field(default_factory=dict)  # action -> operation ("create", "list", ...)
     places: dict[tuple[str, int], Place] = field(default_factory=dict)  # (operationId, status) -> the item's place
     list_places: dict[tuple[str, int], Place] = field(default_factory=dict)  # (operationId, status) -> the array's place
+
+    def __repr__(self) -> str:
+        return f"Resource({self.describe()})"
 
     def action_of(self, operation: Operation) -> str | None:
         """What this operation does to the resource (None: it is not one of its operations)."""
@@ -172,8 +175,20 @@ def _link_targets(spec: ApiSpec, create: Operation) -> dict[str, tuple[str, Plac
     return targets
 
 
+_MODELS: dict[int, tuple[ApiSpec, ResourceModel]] = {}
+
+
 def infer_resources(spec: ApiSpec) -> ResourceModel:
-    """Every resource the spec lets the mock infer, and a note for each write it serves without state."""
+    """Every resource the spec lets the mock infer, and a note for each write it serves without state (one model per
+    spec: every part of a run sees the same Resource objects)."""
+    found = _MODELS.get(id(spec))
+    if found is None or found[0] is not spec:
+        found = (spec, _infer(spec))
+        _MODELS[id(spec)] = found
+    return found[1]
+
+
+def _infer(spec: ApiSpec) -> ResourceModel:
     by_path: dict[str, dict[str, Operation]] = {}
     for operation in spec.operations.values():
         by_path.setdefault(operation.path, {})[operation.method] = operation

@@ -78,3 +78,20 @@ def start_operations_server(fault: str = "") -> ServerProcess:
     spec = load_spec()
     statuses = json.dumps({code: spec.status_for_code(code) for code in spec.error_codes})
     return OperationsServer(env={"APP_JWT_SECRET": SECRET, "APP_ERROR_STATUSES": statuses, "APP_FAULT": fault}).start()
+
+
+class WritesServer(ServerProcess):
+    """tests/independent/writes_server.py under uvicorn: the writes spec (tests/specs/appointment_writes.yaml)."""
+
+    name = "writes-uvicorn"
+
+    def command(self) -> list[str]:
+        """uvicorn on self.host:self.port."""
+        return [sys.executable, "-m", "uvicorn", "tests.independent.writes_server:app", "--host", self.host, "--port", str(self.port), "--log-level", "warning"]
+
+
+def start_writes_server(fault: str = "") -> ServerProcess:
+    """The independent server of the writes spec, correct or with one fault (APP_FAULT)."""
+    spec = load_spec()
+    statuses = json.dumps({code: spec.status_for_code(code) for code in spec.error_codes})
+    return WritesServer(env={"APP_JWT_SECRET": SECRET, "APP_ERROR_STATUSES": statuses, "APP_FAULT": fault}).start()
