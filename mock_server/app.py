@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from mock_server.data.journal import Journal
 from mock_server.config import MockConfig
-from mock_server.data.dataset import Dataset, StoreSeeding, create_store, load_dataset
+from mock_server.data.dataset import Dataset, StoreSeeding, create_store, empty_store, load_dataset
 from mock_server.data.store import SharedStore
 from mock_server.data import GET_APPOINTMENT
 from mock_server.handlers import Handler, HandlerContext, build_handlers
@@ -98,17 +98,22 @@ def build_mock(config: MockConfig | None = None, *, keep_dataset: bool = True, m
     has_dataset = profile.name == "ravan" and GET_APPOINTMENT in spec.operations  # the booking dataset is Ravan's
     if not has_dataset:
         dataset: Dataset | None = None
-        store = SharedStore.create([], [])
+        store = empty_store(config.store)
     elif keep_dataset:
         dataset = load_dataset(config.fixtures, spec)
-        store = create_store(dataset)
+        store = create_store(dataset, store_url=config.store)
     else:
-        seeding = StoreSeeding(config.fixtures, spec)
-        dataset, store = None, SharedStore(seeding.folder)
+        seeding = StoreSeeding(config.fixtures, spec, config.store)
+        dataset, store = None, seeding.store()  # the child fills it while this process builds the rest
     _remove_at_exit(store)
-    journal = None
+    journal: Any = None
     if config.admin_refusal() is None and config.journal_size > 0:
-        journal = Journal.create(store.folder, config.journal_size, config.workers)
+        if config.store:
+            from mock_server.data.redis_store import RedisJournal
+
+            journal = RedisJournal(store, config.journal_size)
+        else:
+            journal = Journal.create(store.folder, config.journal_size, config.workers)
     fault = None
     if config.fault:
         from mock_server.profiles.ravan.faults import find_fault  # only a faulty mock needs the fault catalogue

@@ -50,6 +50,8 @@ def _serve_parser(defaults: MockConfig) -> argparse.ArgumentParser:
     parser.add_argument("--admin-token", default=defaults.admin_token, help=f"bearer token the admin API requires; needed to serve it beyond loopback (env {ENV['admin_token']})")
     parser.add_argument("--journal-size", type=int, default=defaults.journal_size, help=f"requests the journal keeps per worker; 0 turns it off (env {ENV['journal_size']}; default %(default)s)")
     parser.add_argument("--stateless", dest="stateful", action="store_false", default=defaults.stateful, help=f"writes change nothing: every operation answers from its examples, as in Prism (env {ENV['stateful']}=0; default: stateful, resources inferred from the spec)")
+    parser.add_argument("--store", default=defaults.store, metavar="redis://HOST:PORT/N", help=f"keep the dataset, writes and journal in Redis, shared by every mock process that names it (env {ENV['store']}; default: a SQLite file of this host's)")
+    parser.add_argument("--check", action="store_true", help="load the spec and dataset, say what would be served (warnings, state), and exit without serving")
     parser.add_argument("--list-faults", action="store_true", help="list the faults, one line each, and exit")
     parser.add_argument("--quiet", action="store_true", default=not defaults.log_requests, help=f"do not log one line per request (env {ENV['log_requests']}=0)")
     return parser
@@ -126,7 +128,16 @@ def serve_command(argv: list[str]) -> int:
         admin_token=args.admin_token or None,
         journal_size=args.journal_size,
         stateful=args.stateful,
+        store=args.store,
     )
+    if config.store:
+        from mock_server.config import check_store_url
+
+        try:
+            check_store_url(config.store)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     try:
         listener = open_listener(config.host, config.port)
     except ListenError as exc:
@@ -157,16 +168,25 @@ def serve_command(argv: list[str]) -> int:
     print(
         f"Mock: {_operations_line(spec)} on http://{config.host}:{config.port} under {config.server} "
         f"({data}spec {spec.path.name} v{spec.version}, {profile}). Mint a token: python -m mock_server token\n"
-        f"{config.admin_refusal() or admin}; CORS {'on' if config.cors else 'off'}; state in {parts.store.folder}"
+        f"{config.admin_refusal() or admin}; CORS {'on' if config.cors else 'off'}; state in {_state_place(parts.store)}"
         + (f"\nFAULT INJECTED: {config.fault}: this server breaks the contract on purpose" if config.fault else ""),
         file=sys.stderr,
         flush=True,
     )
+    if args.check:
+        listener.close()
+        print("check: the spec and dataset load; nothing served (--check)", file=sys.stderr)
+        return 0
     serve(app, config, listener)
     return 0
 
 
 MAX_WARNINGS = 20
+
+
+def _state_place(store: Any) -> str:
+    """Where the mock's state is: its folder, or the Redis it shares."""
+    return getattr(store, "shown_url", None) or str(store.folder)
 
 
 def _state_lines(model: Any) -> list[str]:

@@ -31,6 +31,7 @@ ENV = {
     "api_keys": "MOCK_API_KEYS",
     "basic_credentials": "MOCK_BASIC_AUTH",
     "stateful": "MOCK_STATEFUL",
+    "store": "MOCK_STORE",
 }
 SERVERS = ("granian", "gunicorn")
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
@@ -71,6 +72,7 @@ class MockConfig:
     admin_token: str | None = None
     journal_size: int = 1000
     stateful: bool = True  # writes change the resources inferred from the spec (False: every answer from examples, as Prism)
+    store: str | None = None  # redis://HOST:PORT/N: the state in Redis, shared by several mock hosts (None: a local SQLite file)
 
     @property
     def worker_threads(self) -> int:
@@ -125,6 +127,8 @@ class MockConfig:
         for name in ("api_keys", "basic_credentials"):
             if env.get(ENV[name]):
                 kwargs[name] = tuple(value.strip() for value in env[ENV[name]].split(",") if value.strip())
+        if env.get(ENV["store"]):
+            kwargs["store"] = check_store_url(env[ENV["store"]], ENV["store"])
         if env.get(ENV["admin_token"]):
             kwargs["admin_token"] = env[ENV["admin_token"]]
         if env.get(ENV["server"]):
@@ -132,6 +136,18 @@ class MockConfig:
                 raise ValueError(f"{ENV['server']} must be one of {', '.join(SERVERS)}, got {env[ENV['server']]!r}")
             kwargs["server"] = env[ENV["server"]]
         return cls(**kwargs)  # type: ignore[arg-type]
+
+
+def check_store_url(url: str, name: str = "--store") -> str:
+    """A store URL as redis-py reads it: redis://, rediss:// or unix://; else a clear error."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss", "unix") or (parts.scheme != "unix" and not parts.hostname):
+        raise ValueError(f"{name} must be a Redis URL such as redis://127.0.0.1:6379/0, got {url!r}")
+    if parts.path.strip("/") and not parts.path.strip("/").isdigit():
+        raise ValueError(f"{name}: the database must be a number (redis://HOST:PORT/N), got {parts.path!r}")
+    return url
 
 
 def _positive_int(name: str, text: str, *, allow_zero: bool = False) -> int:

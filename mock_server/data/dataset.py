@@ -83,12 +83,25 @@ class Dataset:
     organizations: dict[str, Organization]
 
 
-def create_store(dataset: Dataset, folder: Path | None = None) -> SharedStore:
-    """A new shared store holding the dataset (the server's state, in a folder of its own)."""
+def create_store(dataset: Dataset, folder: Path | None = None, store_url: str | None = None) -> Any:
+    """A new store holding the dataset: the shared SQLite store in a folder of its own, or Redis (--store)."""
     organizations = [OrganizationState(org.id, org.name, org.calcom) for org in dataset.organizations.values()]
     # In key order: the bookings table is a B-tree on the UID, and appending to it costs a third of inserting at random.
     bookings = sorted((uid, org.id, body) for org in dataset.organizations.values() for uid, body in org.bookings.items())
+    if store_url:
+        from mock_server.data.redis_store import RedisStore
+
+        return RedisStore.create(store_url, organizations, bookings, folder, str(dataset.source))
     return SharedStore.create(organizations, bookings, folder)
+
+
+def empty_store(store_url: str | None = None) -> Any:
+    """A store without a dataset (a spec without Ravan's profile): SQLite, or Redis (--store)."""
+    if store_url:
+        from mock_server.data.redis_store import RedisStore
+
+        return RedisStore.create(store_url, [], [], None, "no dataset")
+    return SharedStore.create([], [])
 
 
 class StoreSeeding:
@@ -100,19 +113,20 @@ class StoreSeeding:
     store, or raises the child's FixturesError with its message.
     """
 
-    def __init__(self, path: Path, spec: ApiSpec):
+    def __init__(self, path: Path, spec: ApiSpec, store_url: str | None = None):
         import multiprocessing
 
         self.path = path
+        self.store_url = store_url
         self.folder = SharedStore.new_folder()
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
 
         def seed() -> None:
             try:
-                create_store(load_dataset(path, spec), self.folder)
+                create_store(load_dataset(path, spec), self.folder, store_url)
                 send.send(("ok", ""))
-            except FixturesError as error:
+            except (FixturesError, ValueError) as error:
                 send.send(("error", str(error)))
             except BaseException as error:  # noqa: BLE001 - reported to the parent, which decides
                 send.send(("crash", f"{type(error).__name__}: {error}"))
@@ -128,6 +142,14 @@ class StoreSeeding:
             raise FixturesError(detail)
         if outcome == "crash":
             raise RuntimeError(f"loading {self.path} failed: {detail}")
+        return self.store()
+
+    def store(self) -> Any:
+        """The store being seeded (usable once wait() returned): the shared SQLite file, or Redis (--store)."""
+        if self.store_url:
+            from mock_server.data.redis_store import RedisStore
+
+            return RedisStore(self.store_url, self.folder)
         return SharedStore(self.folder)
 def _where(path: Any) -> str:
     text = ""
