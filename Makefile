@@ -100,6 +100,7 @@ bench: $(STAMP) $(NODE_STAMP) ## the mock against Prism with wrk (installs wrk i
 	@$(COMPILE)
 	$(BIN)/python -m bench.compare $(BENCH_ARGS) | tee $(REPORTS)/bench.txt
 	$(BIN)/python -m bench.operations | tee -a $(REPORTS)/bench.txt
+	$(BIN)/python -m bench.writes | tee -a $(REPORTS)/bench.txt
 
 specmatic: $(STAMP) $(NODE_STAMP) ## Specmatic's contract tests against the mock (needs Java 17+): 0 failures, 100% coverage
 	$(BIN)/python -m contract_tests.tools.specmatic

@@ -59,6 +59,22 @@ class RedisStore:
         self.folder = folder or SharedStore.new_folder()  # for what stays per host (nothing but its temporary files)
         self.redis = _client(url)
         self.key = lambda name: PREFIX + name  # noqa: E731 - one place for the namespace
+        # What this process has read, kept while the database's generation (INCR'd by every write) is the one seen:
+        # one round trip per check instead of one per key, and every write seen at once.
+        self._seen: bytes | None = None
+        self._orgs: dict[str, OrganizationState | None] = {}
+        self._bookings: dict[str, tuple[str, bytes] | None] = {}
+        self._answers: list[dict[str, Any]] | None = None
+
+    def _fresh(self) -> None:
+        current = self.redis.get(self.key("generation"))
+        if current != self._seen or current is None:
+            self._orgs, self._bookings, self._answers = {}, {}, None
+            self._seen = current
+
+    def _changed(self, pipe: Any) -> None:
+        """Add the generation bump to a write's pipeline: every process drops what it cached."""
+        pipe.incr(self.key("generation"))
 
     def __repr__(self) -> str:
         return f"RedisStore({self.shown_url})"
@@ -104,6 +120,7 @@ class RedisStore:
             pipe.delete(self.key(f"items:{resource}"))
             pipe.copy(self.key(f"init:items:{resource}"), self.key(f"items:{resource}"), replace=True)
         pipe.delete(self.key("answers"))
+        self._changed(pipe)
         pipe.execute()
 
     # --- reads -------------------------------------------------------------------------------------
@@ -111,20 +128,33 @@ class RedisStore:
     @_guarded
     def organization(self, org_id: str) -> OrganizationState | None:
         """The organization, or None."""
+        self._fresh()
+        if org_id in self._orgs:
+            return self._orgs[org_id]
         found = self.redis.hget(self.key("orgs"), org_id)
-        if found is None:
-            return None
-        name, calcom = json.loads(found)
-        return OrganizationState(org_id, name, calcom)
+        state = None
+        if found is not None:
+            name, calcom = json.loads(found)
+            state = OrganizationState(org_id, name, calcom)
+        self._orgs[org_id] = state
+        return state
 
     @_guarded
     def booking(self, uid: str, *, fresh: bool = False) -> tuple[str, bytes] | None:
-        """(organization, serialized 200 body) of a booking, or None."""
+        """(organization, serialized 200 body) of a booking, or None (fresh=True: the caller just checked freshness)."""
+        if not fresh:
+            self._fresh()
+        if uid in self._bookings:
+            return self._bookings[uid]
         found = self.redis.hget(self.key("bookings"), uid)
-        if found is None:
-            return None
-        org, _, body = found.partition(_SEP)
-        return org.decode(), body
+        row = None
+        if found is not None:
+            org, _, body = found.partition(_SEP)
+            row = (org.decode(), body)
+        if len(self._bookings) >= 100_000:
+            self._bookings = {}
+        self._bookings[uid] = row
+        return row
 
     @_guarded
     def bookings(self, org_id: str | None = None, limit: int = 1000) -> list[tuple[str, str, bytes]]:
@@ -146,9 +176,10 @@ class RedisStore:
     @_guarded
     def answers(self, operation_id: str | None = None) -> list[dict[str, Any]]:
         """The answers set at run time, newest first."""
-        found = [json.loads(v) for v in self.redis.hvals(self.key("answers"))]
-        found = [a for a in found if operation_id is None or a["operation_id"] == operation_id]
-        return sorted(found, key=lambda a: -a["id"])
+        self._fresh()
+        if self._answers is None:
+            self._answers = sorted((json.loads(v) for v in self.redis.hvals(self.key("answers"))), key=lambda a: -a["id"])
+        return [a for a in self._answers if operation_id is None or a["operation_id"] == operation_id]
 
     def answer_for(self, operation_id: str, values: dict[str, Any]) -> tuple[int, Any] | None:
         """The newest answer set for this operation whose parameter values all match the request's."""
@@ -161,8 +192,11 @@ class RedisStore:
     def put_answer(self, operation_id: str, match: dict[str, Any], status: int, body: Any) -> int:
         """Set what an operation answers; returns the answer's id."""
         answer_id = int(self.redis.incr(self.key("answer_seq")))
-        self.redis.hset(self.key("answers"), str(answer_id), json.dumps(
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(self.key("answers"), str(answer_id), json.dumps(
             {"id": answer_id, "operation_id": operation_id, "when": match, "status": status, "body": body}))
+        self._changed(pipe)
+        pipe.execute()
         return answer_id
 
     @_guarded
@@ -170,7 +204,10 @@ class RedisStore:
         """Forget the answers set at run time (of one operation, or all); returns how many."""
         found = self.answers(operation_id)
         if found:
-            self.redis.hdel(self.key("answers"), *[str(a["id"]) for a in found])
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.hdel(self.key("answers"), *[str(a["id"]) for a in found])
+            self._changed(pipe)
+            pipe.execute()
         return len(found)
 
     # --- writes ------------------------------------------------------------------------------------
@@ -181,12 +218,16 @@ class RedisStore:
         pipe = self.redis.pipeline(transaction=True)
         pipe.hsetnx(self.key("orgs"), org_id, json.dumps([org_name or org_id, "connected"]))
         pipe.hset(self.key("bookings"), uid, org_id.encode() + _SEP + body)
+        self._changed(pipe)
         pipe.execute()
 
     @_guarded
     def delete_booking(self, uid: str) -> bool:
         """Remove a booking; False when there was none."""
-        return bool(self.redis.hdel(self.key("bookings"), uid))
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hdel(self.key("bookings"), uid)
+        self._changed(pipe)
+        return bool(pipe.execute()[0])
 
     @_guarded
     def reset(self) -> None:

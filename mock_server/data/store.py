@@ -218,11 +218,13 @@ class SharedStore:
 
     # --- writes (the admin API) --------------------------------------------------------------------
 
-    def _write(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
-        """Run the statements in one transaction, then tell every process the data changed."""
+    def _write(self, statements: list[tuple[str, tuple[Any, ...]]], local: Any = None) -> None:
+        """Run the statements in one transaction, then tell every process the data changed. `local` applies the same
+        change to this process's cache, which then stays current (when it was): a writer does not reload its cache."""
         db = self._db()
         with open(self._generation_path, "r+b") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time across processes, generation included
+            before = self.generation
             db.execute("BEGIN IMMEDIATE")
             try:
                 for sql, args in statements:
@@ -231,20 +233,28 @@ class SharedStore:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-            _GENERATION.pack_into(self._map, 0, self.generation + 1)  # type: ignore[arg-type]
+            _GENERATION.pack_into(self._map, 0, before + 1)  # type: ignore[arg-type]
+            if local is not None and self._seen_generation == before:
+                with self._lock:
+                    local()
+                    self._seen_generation = before + 1
 
     def put_booking(self, org_id: str, uid: str, body: bytes, *, org_name: str | None = None) -> None:
         """Add or replace a booking; a new organization is created as connected."""
+        def local() -> None:
+            self._orgs.setdefault(org_id, OrganizationState(org_id, org_name or org_id, "connected"))
+            self._bookings[uid] = (org_id, body)
+
         self._write([
             ("INSERT OR IGNORE INTO organizations VALUES (?, ?, 'connected')", (org_id, org_name or org_id)),
             ("INSERT OR REPLACE INTO bookings VALUES (?, ?, ?)", (uid, org_id, body)),
-        ])
+        ], local)
 
     def delete_booking(self, uid: str) -> bool:
         """Remove a booking; False when there was none."""
         if self.booking(uid) is None:
             return False
-        self._write([("DELETE FROM bookings WHERE uid = ?", (uid,))])
+        self._write([("DELETE FROM bookings WHERE uid = ?", (uid,))], lambda: self._bookings.__setitem__(uid, None))
         return True
 
     # --- items of the resources the spec defines (mock_server/resources/) ------------------------------
@@ -264,7 +274,7 @@ class SharedStore:
         """Add an item, or replace it in place (it keeps its place in lists)."""
         self._write([("INSERT INTO items VALUES (?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM items), ?) "
                       "ON CONFLICT (resource, id) DO UPDATE SET tenant = excluded.tenant, body = excluded.body",
-                      (resource, item_id, tenant, body))])
+                      (resource, item_id, tenant, body))], lambda: None)  # items are not cached
 
     def seed_items(self, resource: str, items: list[tuple[str, str, bytes]]) -> None:
         """A resource's first state, (id, tenant, serialized item) each: stored, and brought back by reset."""
@@ -276,7 +286,7 @@ class SharedStore:
         """Remove an item; False when there was none."""
         if self.item(resource, item_id) is None:
             return False
-        self._write([("DELETE FROM items WHERE resource = ? AND id = ?", (resource, item_id))])
+        self._write([("DELETE FROM items WHERE resource = ? AND id = ?", (resource, item_id))], lambda: None)
         return True
 
     def reset(self) -> None:

@@ -173,7 +173,7 @@ class ResourceHandler:
         place = self.resource.places.get((self.operation.operation_id, status))
         if place is None or reply.body is None:
             return Reply(status, reply.body, reply.content_type, headers)
-        body = _placed(reply.body, place, copy.deepcopy(item))
+        body = _placed(reply.body, place, dict(item))
         body = self.profile.shape_item_body(self.operation, status, body, place, item)
         return self._checked(Reply(status, body, reply.content_type, headers), reply)
 
@@ -183,7 +183,7 @@ class ResourceHandler:
         place = self.resource.list_places.get((self.operation.operation_id, status))
         if place is None or reply.body is None:
             return reply
-        body = _placed(reply.body, place, copy.deepcopy(items))
+        body = _placed(reply.body, place, list(items))
         container = _at(body, place[:-1]) if place else None
         if isinstance(container, dict):
             for name in COUNT_NAMES:
@@ -222,16 +222,16 @@ def _at(body: Any, place: tuple[str, ...]) -> Any:
 
 
 def _placed(template: Any, place: tuple[str, ...], value: Any) -> Any:
-    """A copy of the template body with value at place (containers made as needed)."""
+    """A copy of the template body with value at place (containers made as needed; only the path is copied: the rest
+    of the template is shared, never changed)."""
     if not place:
         return value
-    body = copy.deepcopy(template) if isinstance(template, dict) else {}
+    body = dict(template) if isinstance(template, dict) else {}
     container = body
     for name in place[:-1]:
         nxt = container.get(name)
-        if not isinstance(nxt, dict):
-            nxt = {}
-            container[name] = nxt
+        nxt = dict(nxt) if isinstance(nxt, dict) else {}
+        container[name] = nxt
         container = nxt
     container[place[-1]] = value
     return body

@@ -98,6 +98,19 @@ def example_items(spec: ApiSpec, resource: Resource) -> dict[str, dict[str, Any]
     return found
 
 
+def _candidates(integer: bool) -> Any:
+    """IDs of the usual shapes, most likely first (made one at a time: the first usually fits)."""
+    if integer:
+        yield secrets.randbelow(900_000_000) + 100_000
+        return
+    raw = secrets.token_bytes(22)
+    yield "".join(BASE58[b % 58] for b in raw)  # Cal.com-like: 22 base58 characters
+    identifier = uuid.uuid4()
+    yield str(identifier)
+    yield identifier.hex
+    yield str(secrets.randbelow(900_000_000) + 100_000)
+
+
 class ItemMaker:
     """New items from request bodies: IDs that match the ID parameter's schema, and values for required fields."""
 
@@ -115,13 +128,7 @@ class ItemMaker:
         integer = self.resource.id_schema.get("type") == "integer" or _properties(self.resource.item_schema).get(
             self.resource.id_field or "", {}).get("type") == "integer"
         for _ in range(20):
-            if integer:
-                candidates: list[Any] = [secrets.randbelow(900_000_000) + 100_000]
-            else:
-                raw = uuid.uuid4()
-                candidates = ["".join(BASE58[b % 58] for b in raw.bytes + secrets.token_bytes(6))[:22], str(raw), raw.hex,
-                              str(secrets.randbelow(900_000_000) + 100_000)]
-            for candidate in candidates:
+            for candidate in _candidates(integer):
                 if all(check.is_valid(candidate) for check in self._id_checks) and not taken(str(candidate)):
                     return candidate
         pattern = self.resource.id_schema.get("pattern")

@@ -37,6 +37,10 @@ class RavanProfile(Profile):
     realm = "ravan"
     _store: Any = None  # the shared store, once the mock gives it (records_for)
 
+    def __init__(self, spec: Any):
+        super().__init__(spec)
+        self._agents: dict[str, dict[str, Any]] = {}  # organization -> agent ID -> name, as its bookings give them
+
     def token_verifier(self, secret: str) -> "TokenVerifier":
         """The JWT verifier; the organization claim must look like the spec's organization IDs."""
         from mock_server.pipeline.auth import TokenVerifier
@@ -98,9 +102,16 @@ class RavanProfile(Profile):
         if "organization_id" in (resource.item_schema.get("properties") or {}):
             filled["organization_id"] = tenant
         if "agent_name" in (resource.item_schema.get("properties") or {}) and "agent_name" not in filled and "agent_id" in filled:
-            known = next((b.get("agent_name") for b in records.list(tenant) if b.get("agent_id") == filled["agent_id"]), None)
-            filled["agent_name"] = known if isinstance(known, str) else str(filled["agent_id"])
+            filled["agent_name"] = self._agent_name(records, tenant, str(filled["agent_id"]))
         return filled
+
+    def _agent_name(self, records: Any, org_id: str, agent_id: str) -> str:
+        """The name the organization's bookings give an agent (read once per organization and process), else its ID."""
+        known = self._agents.get(org_id)
+        if known is None:
+            known = {str(b.get("agent_id")): b.get("agent_name") for b in records.list(org_id) if isinstance(b.get("agent_name"), str)}
+            self._agents[org_id] = known
+        return known.get(agent_id) or agent_id
 
     def check_input(self, operation: Operation, body: Any) -> None:
         """A booking's end is after its start (the descriptions say so; JSON Schema cannot)."""
