@@ -45,11 +45,23 @@ def move_status(raw: dict[str, Any], old: int, new: int) -> None:
     responses[str(new)] = responses.pop(str(old))
 
 
+def drill_statuses() -> dict[str, int]:
+    """Where the drill moves the two codes: statuses the spec under test gives neither them nor any other response
+    (409 and 503 for openapi.yaml; others for a spec that already says those)."""
+    operation = load_spec(spec_path()).operation(GET_APPOINTMENT)
+    chosen: dict[str, int] = {}
+    for code, options in (("NOT_CONNECTED", (409, 422, 424, 412)), ("CALCOM_API_ERROR", (503, 504, 507, 424))):
+        chosen[code] = next(s for s in options if s != operation.status_for_code(code) and s not in operation.responses
+                            and s not in chosen.values())
+    return chosen
+
+
 def drilled_spec(directory: Path) -> Path:
-    """openapi.yaml with NOT_CONNECTED moved to its own 409 and CALCOM_API_ERROR from 502 to 503."""
+    """openapi.yaml with NOT_CONNECTED moved to its own response and CALCOM_API_ERROR to another status (drill_statuses)."""
     raw = copy.deepcopy(yaml.safe_load(spec_path().read_text(encoding="utf-8")))
-    move_code_to_own_status(raw, "NOT_CONNECTED", 409, "not_connected")
-    move_status(raw, load_spec(spec_path()).status_for_code("CALCOM_API_ERROR"), 503)
+    statuses = drill_statuses()
+    move_code_to_own_status(raw, "NOT_CONNECTED", statuses["NOT_CONNECTED"], "not_connected")
+    move_status(raw, load_spec(spec_path()).status_for_code("CALCOM_API_ERROR"), statuses["CALCOM_API_ERROR"])
     path = directory / "openapi.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
