@@ -26,6 +26,9 @@ def move_code_to_own_status(raw: dict[str, Any], code: str, status: int, example
     spec = load_spec(spec_path()).operation(GET_APPOINTMENT)
     old_status = str(spec.status_for_code(code))
     responses = raw["paths"][spec.path][spec.method.lower()]["responses"]
+    if spec.responses[int(old_status)].codes == (code,):  # already a response of its own: it only moves
+        responses[str(status)] = responses.pop(old_status)
+        return
     _code_enum(raw, code).remove(code)
     schema_name = "".join(part.title() for part in code.split("_")) + "Error"
     raw["components"]["schemas"][schema_name] = {

@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def calibrate(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("CONTRACT_", "MOCK_"))}
     command = [sys.executable, "-m", "contract_tests.tools.calibrate"]
-    return subprocess.run(command, cwd=ROOT, env={**clean, "CONTRACT_RATE_LIMIT": "0", **env}, capture_output=True, text=True, timeout=120)
+    # judged by the spec under test (openapi.yaml, or MOCK_SPEC), the one the mocks here serve
+    given = {"CONTRACT_RATE_LIMIT": "0", "CONTRACT_SPEC": str(spec_path())}
+    return subprocess.run(command, cwd=ROOT, env={**clean, **given, **env}, capture_output=True, text=True, timeout=120)
 
 
 def live(server: MockProcess, **extra: str) -> dict[str, str]:
