@@ -227,7 +227,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if record.sent:
         counts = ", ".join(f"{status}: {n}" for status, n in sorted(record.statuses.items()))
         unanswered = f"; {record.unanswered} without an answer" if record.unanswered else ""
-        write(f"  {record.sent} requests sent (by status: {counts or 'none'}{unanswered})")
+        if counts:
+            write(f"  {record.sent} requests sent (by status: {counts}{unanswered})")
+        else:
+            write(f"  no answer to any of {record.sent} request{'s' if record.sent != 1 else ''}")
         if verdict is not Verdict.INCONCLUSIVE or not record.preflight:
             for line in summary_lines(spec, record.outcomes, settings):
                 write(line)
@@ -261,6 +264,7 @@ def target(request: pytest.FixtureRequest, contract_settings: ContractSettings, 
         problem = problem or check_target(live, spec, session)
         if problem is not None:
             _inconclusive(request, problem)
+        request.config.stash[_RECORD_KEY].credential_ref = "$CONTRACT_TOKEN"
         yield live
         return
     from mock_server.data.dataset import load_dataset
@@ -294,9 +298,27 @@ def target(request: pytest.FixtureRequest, contract_settings: ContractSettings, 
         _inconclusive(request, Inconclusive(f"the embedded mock did not start ({(lines[-1:] or ['no output'])[0]})", fix))
     try:
         embedded = embedded_target(mock.base_url, known)
+        record = request.config.stash[_RECORD_KEY]
+        record.embedded_url = mock.base_url
+        record.serve_command = serve_command(spec, contract_settings)
+        from contract_tests.tokens import command_for
+
+        record.credential_ref = command_for("main", embedded=True)
         yield with_fields(embedded, credentials=embedded_credentials(spec, embedded.token))
     finally:
         mock.stop()
+
+
+def serve_command(spec: ApiSpec, settings: ContractSettings) -> str:
+    """The command that serves what the embedded mock served, on the port a reproduction's curl names."""
+    import shlex
+
+    from contract_tests.reporting.verdict import REPRODUCE_URL
+
+    port = REPRODUCE_URL.rsplit(":", 1)[1]
+    spec_arg = os.path.relpath(spec.path) if not os.path.relpath(spec.path).startswith("..") else str(spec.path)
+    extra = " ".join(shlex.quote(arg) for arg in settings.mock_args)
+    return f"python -m mock_server --spec {shlex.quote(spec_arg)} --port {port}" + (f" {extra}" if extra else "")
 
 
 @pytest.fixture(scope="session")

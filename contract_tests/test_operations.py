@@ -14,7 +14,6 @@ Against a live URL, operations other than GET run only with CONTRACT_ALLOW_UNSAF
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 from urllib.parse import quote
@@ -32,7 +31,6 @@ from mock_server.contract.rules import SPEC as API, ContractViolation, Exchange,
 from contract_tests.inputs.scope import active_scope
 from contract_tests.inputs.settings import active
 from contract_tests.inputs.target import Target
-from contract_tests.inputs.tokens import claims_of
 from mock_server.data import GET_APPOINTMENT
 from mock_server.pipeline.sampler import Sampler
 from mock_server.schemas import spec_validator
@@ -48,10 +46,6 @@ VERIFIES_JWT = API.profile == RAVAN_PROFILE  # the profile's bearer tokens are J
 NO_TOKEN: Any = object()
 _SAMPLER = Sampler(API)
 MODEL = infer_resources(API)
-
-
-def _b64(data: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).rstrip(b"=").decode()
 
 
 class OperationClient:
@@ -181,15 +175,17 @@ def bad_authorizations(target: Target, operation: Operation) -> list[tuple[str, 
         elif len(schemes) == 1:
             bad.append(("basic credentials that are not base64", "Basic !!not-base64!!"))
         return bad
-    head, payload, signature = (target.token.split(".") + ["", "", ""])[:3]
-    flipped = ("A" if signature[:1] != "A" else "B") + signature[1:]
-    unsigned = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims_of(target.token))}."
+    from contract_tests.tokens import alg_none, command_for, tampered
+
+    embedded = not target.live
+    register_secret(tampered(target.token), command_for("tampered", embedded=embedded))  # shown as the command that makes it
+    register_secret(alg_none(target.token), command_for("alg-none", embedded=embedded))
     bad: list[tuple[str, Any]] = [
         ("no Authorization header", NO_TOKEN),
         ("another scheme", "Basic dXNlcjpwYXNzd29yZA=="),
         ("not a JWT", "Bearer not.a.jwt"),
-        ("a tampered signature", f"Bearer {head}.{payload}.{flipped}"),
-        ("an alg: none re-encoding", f"Bearer {unsigned}"),
+        ("a tampered signature", f"Bearer {tampered(target.token)}"),
+        ("an alg: none re-encoding", f"Bearer {alg_none(target.token)}"),
     ]
     if target.tokens is not None:
         bad += [

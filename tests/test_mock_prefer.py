@@ -36,7 +36,17 @@ def test_prefer_code_alone_serves_that_status_first_example(client, spec, token,
     for status in get_appointment.statuses:
         response = client.get(get_appointment.path_for(KNOWN), token=token, headers={"Prefer": f"code={status}"})
         assert response.status_code == status
-        assert response.get_json() == next(iter(get_appointment.responses[status].examples.values()))
+        example = next(iter(get_appointment.responses[status].examples.values()))
+        if status < 400:
+            assert response.get_json() == example
+        else:  # an error says it was forced: a forced 401 is not "Missing bearer token" when the token was there
+            forced = f"Forced by Prefer: code={status}: the documented {status} answer, not the outcome of this request's checks"
+            assert response.get_json() == {**example, "message": forced}
+
+
+def test_a_forced_answer_by_the_query_says_so_too(client, token, get_appointment):
+    response = client.get(get_appointment.path_for(KNOWN) + "?__code=401", token=token)
+    assert response.status_code == 401 and response.get_json()["message"].startswith("Forced by __code=401:")
 
 
 def test_the_query_twin_wins_over_the_header(client, spec, token, get_appointment):

@@ -75,9 +75,11 @@ def embedded_target(base_url: str, known_ids: frozenset[str]) -> Target:
     from mock_server.config import DEV_JWT_SECRET
     from mock_server.tokens import mint_token
 
+    from contract_tests.tokens import command_for
+
     token = mint_token("org_sunrise_dental", expires_in=6 * 3600)
-    register_secret(token)
-    tokens = TokenFactory(DEV_JWT_SECRET, token)
+    register_secret(token, command_for("main", embedded=True))  # a curl makes it again: nothing to copy by hand
+    tokens = TokenFactory(DEV_JWT_SECRET, token, embedded=True)
     return Target(
         base_url=base_url,
         live=False,

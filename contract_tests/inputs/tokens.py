@@ -30,8 +30,10 @@ class TokenFactory:
 
     secret: str
     template: str
+    embedded: bool = False  # made as against the embedded mock: the reproduction commands say --embedded
 
-    def mint(self, *, org_id: Any = _KEEP, lifetime: int = 3600, valid_from_in: int = 0, secret: str | None = None) -> str:
+    def mint(self, *, org_id: Any = _KEEP, lifetime: int = 3600, valid_from_in: int = 0, secret: str | None = None,
+             kind: str | None = None) -> str:
         """A copy of the template, valid from now+valid_from_in for lifetime seconds (negative: expired)."""
         now = int(time.time())
         claims = dict(claims_of(self.template))
@@ -45,29 +47,36 @@ class TokenFactory:
             claims[ORG_CLAIM] = org_id
         header = {k: v for k, v in header_of(self.template).items() if k not in ("alg", "typ")}
         token = jwt.encode(claims, secret or self.secret, algorithm=ALGORITHM, headers=header or None)
-        register_secret(token)  # every token the suite mints is masked like the one it copies
+        # every token the suite mints is masked like the one it copies, shown as the command that makes it again
+        if kind is not None:
+            from contract_tests.tokens import command_for
+
+            kind_name, _, org = kind.partition(" ")
+            register_secret(token, command_for(kind_name, embedded=self.embedded, org=org or None))
+        else:
+            register_secret(token)
         return token
 
     def fresh(self) -> str:
         """The template re-signed with a new hour of validity: the target must accept it."""
-        return self.mint()
+        return self.mint(kind="fresh")
 
     def expired(self) -> str:
         """Expired two minutes ago."""
-        return self.mint(lifetime=-120)
+        return self.mint(lifetime=-120, kind="expired")
 
     def not_yet_valid(self) -> str:
         """Valid only from an hour from now (nbf in the future)."""
-        return self.mint(valid_from_in=3600)
+        return self.mint(valid_from_in=3600, kind="not-yet-valid")
 
     def without_org(self) -> str:
         """No organization claim."""
-        return self.mint(org_id=None)
+        return self.mint(org_id=None, kind="without-org")
 
     def for_org(self, org_id: str) -> str:
         """Another organization's token."""
-        return self.mint(org_id=org_id)
+        return self.mint(org_id=org_id, kind=f"for-org {org_id}")
 
     def wrongly_signed(self) -> str:
         """Well-formed and current, but signed with another key."""
-        return self.mint(secret=self.secret + "-but-not-the-targets")
+        return self.mint(secret=self.secret + "-but-not-the-targets", kind="wrongly-signed")

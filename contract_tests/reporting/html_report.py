@@ -13,7 +13,8 @@ from typing import Any
 
 from jinja2 import Environment
 
-from contract_tests.reporting.report import CURL, REQUEST
+from urllib.parse import unquote, urlsplit
+
 from contract_tests.inputs.settings import ContractSettings
 from contract_tests.reporting.verdict import RunRecord
 from mock_server.contract.masking import mask_text
@@ -37,15 +38,18 @@ code, pre { font-family: ui-monospace, monospace; font-size: .9em; } pre { backg
 {% if details %}<ul>{% for line in details %}<li>{{ line }}</li>{% endfor %}</ul>{% endif %}
 <p>Target <code>{{ target }}</code>, spec <code>{{ spec_name }}</code> v{{ spec_version }}. Exit status {{ exit_status }}.</p>
 
-<h2>Violations</h2>
+<h2 id="violations">Violations{% if violations %}: {{ violations|length }} cause{{ "s" if violations|length != 1 }} ({{ failures }} failure{{ "s" if failures != 1 }}){% endif %}</h2>
 {% if violations %}{% for v in violations %}
-<h3>{{ v.test }}</h3>
-<p>Rules broken: {% for rule in v.rules %}<code>{{ rule }}</code>{% if not loop.last %}, {% endif %}{% else %}(none named){% endfor %}</p>
+<section class="cause">
+<h3>Cause {{ loop.index }}: {% for rule in v.rules %}<code>{{ rule }}</code>{% if not loop.last %}, {% endif %}{% else %}(no rule named){% endfor %}{% if v.operation %} in <code>{{ v.operation }}</code>{% endif %}</h3>
+<p class="count">{{ v.count }} failure{{ "s" if v.count != 1 }}: {% for test in v.tests %}<code>{{ test }}</code>{% if not loop.last %}, {% endif %}{% endfor %}</p>
 {% if v.request %}<p>Request: <code>{{ v.request }}</code> answered <strong>{{ v.status }}</strong></p>{% endif %}
-{% if v.answer %}<p>Answer:</p><pre>{{ v.answer }}</pre>{% endif %}
+{% if v.answer %}<p>The answer, as it came:</p><pre class="answer">{{ v.answer }}</pre>{% endif %}
 {% if v.documented %}<p>The spec documents for this operation: {{ v.documented }}</p>{% endif %}
-{% if v.curl %}<p>Reproduce:</p><pre>{{ v.curl }}</pre>{% endif %}
-<details><summary>The whole failure</summary><pre>{{ v.text }}</pre></details>
+{% if v.curl %}<p>Reproduce:</p><pre class="curl">{% if serve %}{{ serve }} &amp;   # the same spec and data, on the port the curl names
+{% endif %}{{ v.curl }}</pre>{% endif %}
+<details><summary>The whole failure of <code>{{ v.example }}</code></summary><pre>{{ v.text }}</pre></details>
+</section>
 {% endfor %}{% else %}<p>None.</p>{% endif %}
 
 <h2>Coverage</h2>
@@ -75,15 +79,15 @@ code, pre { font-family: ui-monospace, monospace; font-size: .9em; } pre { backg
 
 
 def _violations(record: RunRecord, spec: ApiSpec) -> list[dict[str, Any]]:
-    found = []
-    for result in record.failed:
-        request, curl = REQUEST.search(result.text), CURL.search(result.text)
-        documented = ""
-        if request is not None:
-            from mock_server.contract.rules import operation_for
-            from urllib.parse import unquote, urlsplit
+    """One entry per cause: its rules, operation, failures, one request and answer as it came, and a curl."""
+    from mock_server.contract.rules import operation_for
 
-            method, url = request.group(1).split(" ", 1)
+    found = []
+    for cause in record.causes():
+        view = cause.shown
+        documented = ""
+        if view.request:
+            method, _, url = view.request.partition(" ")
             operation = operation_for(method, unquote(urlsplit(url).path))
             if operation is not None:
                 documented = ", ".join(
@@ -91,9 +95,9 @@ def _violations(record: RunRecord, spec: ApiSpec) -> list[dict[str, Any]]:
                     for status in operation.statuses
                 )
         found.append({
-            "test": result.test, "rules": result.rules, "text": result.text[:8000],
-            "request": request.group(1) if request else "", "status": request.group(2) if request else "",
-            "answer": request.group(3)[:600] if request else "", "curl": curl.group(1) if curl else "", "documented": documented,
+            "rules": cause.rules, "operation": cause.operation, "count": cause.count, "tests": cause.tests,
+            "example": cause.example.test, "text": cause.example.text[:8000], "request": record.reproducible(view.request),
+            "status": view.status, "answer": view.answer, "curl": record.reproducible(view.curl), "documented": documented,
         })
     return found
 
@@ -106,7 +110,7 @@ def render_html(record: RunRecord, settings: ContractSettings, spec: ApiSpec) ->
         word=verdict.word, headline=record.headline(target, spec.path.name, settings.seed),
         details=[line.strip() for line in record.detail_lines()], target=target, spec_name=spec.path.name,
         spec_version=spec.version, spec_sha=spec.sha256, exit_status=verdict.exit_status,
-        violations=_violations(record, spec), coverage=record.coverage, drift=record.drift, writes=record.writes, refusals=record.refusals, seed=settings.seed,
+        violations=_violations(record, spec), failures=len(record.failed), serve=record.serve_command, coverage=record.coverage, drift=record.drift, writes=record.writes, refusals=record.refusals, seed=settings.seed,
         started=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(record.started)), duration=f"{time.time() - record.started:.0f}",
         sent=record.sent, statuses=", ".join(f"{s}: {n}" for s, n in sorted(record.statuses.items())) or "none",
     )

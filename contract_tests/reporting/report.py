@@ -14,8 +14,6 @@ from contract_tests.reporting.verdict import RunRecord, Verdict
 from mock_server.spec import ApiSpec
 
 # In a failure's text: the exchange's one-line description ("GET url -> 502: b'...'") and its reproduction.
-REQUEST = re.compile(r"((?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|TRACE) https?://\S+) -> (\d{3}): (.*)")
-CURL = re.compile(r"(curl -sS [^\n]+)")
 
 
 def unsafe_methods(settings: ContractSettings) -> str:
@@ -119,17 +117,25 @@ def render(record: RunRecord, settings: ContractSettings | None, spec: ApiSpec |
         note = "**FAILED**" if r.outcome == "failed" else (f"skipped: {r.reason}" if r.outcome == "skipped" else r.outcome)
         lines.append(f"| `{r.test}` | {note.replace('|', '/')} | {r.seconds:.1f} s |")
     if failed:
-        lines += ["", "## Failures"]
-        for r in failed:
-            lines += ["", f"### `{r.test}`", ""]
-            lines.append(f"- rules broken: {', '.join(f'`{name}`' for name in r.rules) or '(none named)'}")
-            request, curl = REQUEST.search(r.text), CURL.search(r.text)
-            if request:
-                lines.append(f"- request: `{request.group(1)} -> {request.group(2)}`")
-            if curl:
-                lines += ["- reproduce:", "", "  ```bash", f"  {curl.group(1).strip()}", "  ```"]
-            detail = r.text if len(r.text) < 6000 else r.text[:6000] + "\n… (cut; see the JUnit XML)"
-            lines += ["", "<details><summary>full failure</summary>", "", "```text", detail, "```", "", "</details>"]
+        causes = record.causes()
+        lines += ["", f"## Failures: {len(causes)} cause{'s' if len(causes) != 1 else ''} ({len(failed)} failure{'s' if len(failed) != 1 else ''})"]
+        for number, cause in enumerate(causes, 1):
+            view = cause.shown
+            lines += ["", f"### Cause {number}: `{'`, `'.join(cause.rules) or '(no rule named)'}`"
+                      f"{f' in `{cause.operation}`' if cause.operation else ''}{f', answered {cause.status}' if cause.status else ''}", ""]
+            lines.append(f"- {cause.count} failure{'s' if cause.count != 1 else ''}: " + ", ".join(f"`{test}`" for test in cause.tests))
+            if view.request:
+                lines.append(f"- request: `{record.reproducible(view.request)}`")
+            if view.answer:
+                lines += ["- the answer, as it came:", "", "  ```text", *[f"  {line}" for line in view.answer.splitlines()], "  ```"]
+            if view.curl:
+                lines += ["- reproduce:", "", "  ```bash"]
+                if record.serve_command:
+                    lines.append(f"  {record.serve_command} &   # the same spec and data, on the port the curl names")
+                lines += [f"  {record.reproducible(view.curl)}", "  ```"]
+            text = cause.example.text
+            detail = text if len(text) < 6000 else text[:6000] + "\n… (cut; see the JUnit XML)"
+            lines += ["", f"<details><summary>the whole failure of `{cause.example.test}`</summary>", "", "```text", detail, "```", "", "</details>"]
     return mask_text("\n".join(lines) + "\n")
 
 

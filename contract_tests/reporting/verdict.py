@@ -22,6 +22,7 @@ from contract_tests.reporting.findings import rules_broken
 from mock_server.contract.masking import mask_text
 
 INCONCLUSIVE_PREFIX = "inconclusive: "
+REPRODUCE_URL = "http://127.0.0.1:4010"  # where a reproduction's serve command puts the embedded mock
 DRIFT_RULE = "spec_documents_every_field"
 COVERAGE_RULE = "coverage_meets_minimum"
 
@@ -110,6 +111,22 @@ class RunRecord:
     writes: str | None = None  # what the run created and deleted: "created 4, deleted 4, left 0" (None: nothing)
     refusals: list[str] = field(default_factory=list)  # schema-valid bodies refused as invalid input (findings)
     refusals_fail: bool = False  # CONTRACT_STRICT_INPUT=fail
+    credential_ref: str | None = None  # how a curl names the run's own credential ($CONTRACT_TOKEN, or the command)
+    embedded_url: str | None = None  # the embedded mock's URL during the run (None: a live target)
+    serve_command: str | None = None  # the command that serves the same spec and data on REPRODUCE_URL
+
+    def causes(self) -> list[Any]:
+        """The failures grouped by cause (contract_tests/reporting/failures.py), the largest first."""
+        from contract_tests.reporting.failures import group
+
+        return group(self.failed, self.credential_ref)
+
+    def reproducible(self, text: str) -> str:
+        """A curl or request as it can be run after the run: the embedded mock's port is gone, so it names the one
+        the serve command listens on."""
+        if self.embedded_url and text:
+            return text.replace(self.embedded_url, REPRODUCE_URL)
+        return text
 
     def add(self, result: TestResult) -> None:
         """Record a test's result (a test reported twice, setup then call, keeps the later)."""
@@ -194,7 +211,10 @@ class RunRecord:
         if verdict is Verdict.CONFIGURATION_ERROR:
             return f"INCONCLUSIVE: the run did not start: configuration error: {self.configuration_error}"
         if verdict is Verdict.RED:
-            return f"RED: {target} breaks the contract of {spec_name} (seed {seed})"
+            causes = len(self.causes()) if self.failed else 0
+            counted = (f": {causes} cause{'s' if causes != 1 else ''} ({len(self.failed)} failure{'s' if len(self.failed) != 1 else ''})"
+                       if self.failed else "")
+            return f"RED: {target} breaks the contract of {spec_name} (seed {seed}){counted}"
         if verdict is Verdict.INCONCLUSIVE:
             reason = self.inconclusive_reason()
             assert reason is not None
@@ -216,8 +236,20 @@ class RunRecord:
         """What follows the headline: the broken rules, the cause and fix, the skipped checks and why."""
         lines: list[str] = []
         verdict = self.verdict()
-        for result in self.failed:
-            lines.append(f"  {result.test}: broke {', '.join(result.rules) or '(no rule named: see the failure above)'}")
+        causes = self.causes() if self.failed else []
+        for number, cause in enumerate(causes, 1):
+            tests = ", ".join(cause.tests[:3]) + (f" and {cause.count - 3} more" if cause.count > 3 else "")
+            failures = f"{cause.count} failure{'s' if cause.count != 1 else ''}"
+            rules = ", ".join(cause.rules) or "(no rule named: see the failure above)"
+            where = f" in {cause.operation}" if cause.operation else ""
+            lines.append(f"  cause {number} of {len(causes)}: broke {rules}{where}"
+                         f"{f' (answered {cause.status})' if cause.status else ''}: {failures} ({tests})")
+            if cause.shown.curl:
+                if self.serve_command:
+                    lines.append(f"    reproduce: in one shell {self.serve_command} ; in another:")
+                    lines.append(f"      {self.reproducible(cause.shown.curl)}")
+                else:
+                    lines.append(f"    reproduce: {cause.shown.curl}")
         if self.drift_fails and self.drift:
             lines.append(f"  the answers broke {DRIFT_RULE}: {len(self.drift)} undocumented field(s) or header(s) (CONTRACT_DRIFT=fail), listed below")
         if self.refusals_fail and self.refusals:

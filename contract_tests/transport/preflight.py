@@ -188,16 +188,17 @@ def check_target(target: Target, spec: ApiSpec, session: ContractSession) -> Inc
         )
     answers = (anonymous, with_token)
     statuses = [a.status_code for a in answers]
+    requested = urlsplit(url).path  # the path as requested: the base URL's own path included
     if all(status == 404 for status in statuses):
         return Inconclusive(
-            f"every answer at {operation.route_prefix()}... was 404 ({_said(anonymous)}; with the token: {_said(with_token)})",
+            f"every answer at {requested} was 404 ({_said(anonymous)}; with the token: {_said(with_token)})",
             _url_fix(target.base_url, operation.path),
         )
     api_like = any(_envelope(a) is not None for a in answers) or any(s >= 500 for s in statuses) or statuses[0] != statuses[1]
     api_like = api_like or (not ravan and any(_is_json(a) for a in answers))
     if not api_like:
         return Inconclusive(
-            f"no answer at {operation.route_prefix()}... was the API's JSON{' envelope' if ravan else ''}, and the answer was the "
+            f"no answer at {requested} was the API's JSON{' envelope' if ravan else ''}, and the answer was the "
             f"same with and without {'a token' if ravan else 'credentials'} ({_said(anonymous)})",
             _url_fix(target.base_url, operation.path),
         )

@@ -165,8 +165,35 @@ class Exchange:
         return found.path_params.get(name) if isinstance(found, Match) else None
 
     def describe(self) -> str:
-        """The request and answer in one line, tokens masked."""
-        return mask_text(f"{self.method} {self.url} -> {self.status}: {self.body[:300]!r}")
+        """The request, then the answer as it came (status line, the headers that matter, the body as text, JSON
+        pretty-printed, a long one cut with how much was left), indented; tokens masked."""
+        answer = answer_text(self.status, self.headers, self.body)
+        return mask_text(f"{self.method} {self.url} -> {self.status}\n" + "\n".join(f"    {line}" for line in answer.splitlines()))
+
+
+ANSWER_LIMIT = 1500  # characters of a body shown; the rest is counted
+SHOWN_HEADERS = ("content-type", "location", "allow", "www-authenticate", "retry-after")
+
+
+def answer_text(status: int, headers: Mapping[str, str], body: bytes, limit: int = ANSWER_LIMIT) -> str:
+    """An answer as a person reads it: `HTTP 401 Unauthorized`, the headers that matter, the body decoded (JSON
+    pretty-printed), cut at `limit` characters with "(N more bytes)"."""
+    from http import HTTPStatus
+
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
+    lines = [f"HTTP {status} {phrase}".rstrip()]
+    lowered = {k.lower(): v for k, v in headers.items()}
+    lines += [f"{name}: {lowered[name]}" for name in SHOWN_HEADERS if name in lowered]
+    if body:
+        try:
+            text = json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+        except (ValueError, UnicodeDecodeError):
+            text = body.decode("utf-8", "replace")
+        if len(text) > limit:
+            rest = len(text[limit:].encode("utf-8"))
+            text = f"{text[:limit]}\n({rest} more bytes)"
+        lines += ["", text]
+    return "\n".join(lines)
 
 
 Rule = Callable[[Exchange], None]

@@ -20,11 +20,13 @@ class Preference:
 
     code: str | None = None
     example: str | None = None
+    source: str = "Prefer"  # how it was asked: "Prefer", or "__code" / "__example" in the query
 
 
 def parse_preference(prefer_header: str | None, query: Query) -> Preference | None:
     """Read `Prefer: code=502, example=x` and the `__code` / `__example` query twins (which win)."""
     found: dict[str, str] = {}
+    source = "Prefer"
     if prefer_header:
         for item in re.split(r"[,;]", prefer_header):
             match = _PREFERENCE.fullmatch(item)
@@ -34,9 +36,33 @@ def parse_preference(prefer_header: str | None, query: Query) -> Preference | No
         values = query.get(f"__{name}")
         if values:
             found[name] = values[0]
+            source = f"__{name}"
     if not found:
         return None
-    return Preference(code=found.get("code"), example=found.get("example"))
+    return Preference(code=found.get("code"), example=found.get("example"), source=source)
+
+
+MESSAGE_FIELDS = ("message", "detail", "error_description", "error_message", "errorMessage", "description", "error", "title")
+
+
+def _said_forced(bodies: ResponseBodies, reply: Reply, preference: Preference) -> Reply:
+    """A forced error answer says it was forced (its message field, where the schema allows), so that nobody reads a
+    forced 401's example message ("Missing bearer token") as what their request did."""
+    body = reply.body
+    if not isinstance(body, dict) or reply.status < 400:
+        return reply
+    field = next((name for name in MESSAGE_FIELDS if isinstance(body.get(name), str)), None)
+    if field is None:
+        return reply
+    how = f"Prefer: code={preference.code}" if preference.source == "Prefer" else f"{preference.source}={preference.code}"
+    changed = {**body, field: f"Forced by {how}: the documented {reply.status} answer, not the outcome of this request's checks"}
+    response = bodies.operation.response_for(reply.status)
+    if response is not None and response.schema:
+        from mock_server.schemas import spec_validator
+
+        if not spec_validator(bodies.spec, response.schema).is_valid(changed):
+            return reply
+    return Reply(reply.status, changed, reply.content_type, reply.headers)
 
 
 def _catalogue(bodies: ResponseBodies) -> str:
@@ -51,7 +77,7 @@ def forced_response(bodies: ResponseBodies, preference: Preference) -> Reply:
         if status is None or not operation.documents(status):
             raise invalid_input(f"Prefer code={preference.code} is not a documented response. Documented examples by status: {_catalogue(bodies)}")
         if preference.example is None:
-            return bodies.reply(status)
+            return _said_forced(bodies, bodies.reply(status), preference)
         response = operation.response_for(status)
         key = status if status in operation.responses else response.key  # type: ignore[union-attr]
         if preference.example in bodies.by_status[key]:
