@@ -56,8 +56,13 @@ def main(argv: list[str] | None = None) -> int:
         f"--contract-report={markdown.resolve()}", f"--contract-coverage={coverage.resolve()}",
         f"--contract-html={html.resolve()}", *pytest_args,
     ]
+    import os
+
+    from contract_tests.inputs.settings import MAKE_VARIABLES_ENV
+
+    env = {**os.environ, MAKE_VARIABLES_ENV: args.make_variables}  # messages name the variables as the user typed them
     try:
-        return subprocess.run(command, cwd=ROOT).returncode
+        return subprocess.run(command, cwd=ROOT, env=env).returncode
     except KeyboardInterrupt:
         return 130
 

@@ -91,6 +91,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _stop_on_configuration_error(config: pytest.Config, message: str) -> None:
     """Write both reports (so none is left from an earlier run), say the error in one line, exit 78."""
+    from contract_tests.inputs.settings import as_typed
+
+    message = as_typed(message)
     markdown = config.getoption("--contract-report")
     junit = getattr(config.option, "xmlpath", None)
     coverage = config.getoption("--contract-coverage")
@@ -245,6 +248,9 @@ def contract_settings(request: pytest.FixtureRequest) -> ContractSettings:
 
 def _inconclusive(request: pytest.FixtureRequest, reason: Inconclusive) -> None:
     """Record why the target cannot be checked and skip every test that needs it, with that reason."""
+    from contract_tests.inputs.settings import as_typed
+
+    reason = Inconclusive(as_typed(reason.cause), as_typed(reason.fix))
     request.config.stash[_RECORD_KEY].preflight = reason
     pytest.skip(f"{INCONCLUSIVE_PREFIX}{mask_text(reason.cause)}")
 

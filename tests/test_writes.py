@@ -247,3 +247,20 @@ def test_each_broken_write_rule_is_caught_by_name(writes_spec: Path, tmp_path: P
             assert f"left {len(state['left'])} (" in output and all(uid in output for uid in state["left"]), output[-3000:]
     finally:
         server.stop()
+
+
+def test_a_runtime_answer_can_match_the_request_body_by_json_pointer(mock: MockProcess):
+    refusal = {"success": False, "message": "Priya's calendar is full", "code": "INVALID_REQUEST"}
+    set_answer = requests.post(mock.base_url + "/__mock/operations/createAppointment/answers",
+                               json={"status": 400, "body": refusal, "when": {"/contact_name": "Priya Full"}}, timeout=10)
+    assert set_answer.status_code == 201, set_answer.text
+    try:
+        matched = book(mock, {**BOOKING, "contact_name": "Priya Full"})
+        assert matched.status_code == 400 and matched.json() == refusal
+        assert book(mock, {**BOOKING, "contact_name": "Sam Other"}).status_code == 201
+        no_body = requests.post(mock.base_url + "/__mock/operations/getAppointment/answers",
+                                json={"status": 401, "body": {"success": False, "message": "no", "code": "UNAUTHORIZED"},
+                                      "when": {"/x": 1}}, timeout=10)
+        assert no_body.status_code == 400 and "takes no body" in no_body.json()["message"]
+    finally:
+        requests.delete(mock.base_url + "/__mock/operations/createAppointment/answers", timeout=10)

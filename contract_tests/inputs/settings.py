@@ -61,6 +61,19 @@ LIVE_ONLY = (
 EMBEDDED_ONLY = ("CONTRACT_MOCK_ARGS",)
 
 
+MAKE_VARIABLES_ENV = "RAVAN_MAKE_VARIABLES"  # the names `make contract NAME=...` was given (set by python -m contract_tests)
+
+
+def as_typed(text: str) -> str:
+    """A message with each variable named as the user typed it: `TOKEN` after `make contract TOKEN=...`, else
+    `CONTRACT_TOKEN` as the environment has it."""
+    import re
+
+    for name in os.environ.get(MAKE_VARIABLES_ENV, "").split():
+        text = re.sub(rf"\bCONTRACT_{re.escape(name)}\b", name, text)
+    return text
+
+
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message says which and what to do."""
 

@@ -64,7 +64,8 @@ def render(record: RunRecord, settings: ContractSettings | None, spec: ApiSpec |
         f"| spec | `{spec.path.name}` v{spec.version}, sha256 `{spec.sha256}` |",
         f"| seed | {settings.seed} (reproduce with `CONTRACT_SEED={settings.seed}`) |",
         f"| run | {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(record.started))}, {time.time() - record.started:.0f} s |",
-        f"| requests | {record.sent} (by status: {statuses}{unanswered}) |",
+        (f"| requests | {record.sent} (by status: {statuses}{unanswered}) |" if record.statuses
+         else f"| requests | no answer to any of {record.sent} request{'s' if record.sent != 1 else ''} |"),
         f"| rate limit | {f'{settings.rate_limit:g} req/s' if settings.rate_limit else 'off'}; unsafe methods {unsafe_methods(settings)} |",
         "",
         "## Rules",

@@ -13,7 +13,9 @@
 
 An answer set at run time is checked against the operation's documented responses: the status must be one
 of them and the body must validate against its schema; `when` names parameter values (e.g. {"status":
-"pending"}) that a request must carry for the answer to apply. The newest matching answer wins; requests
+"pending"}), or request body values by JSON pointer (e.g. {"/contact_name": "Priya"}), that a request must carry
+for the answer to apply. A booking added takes the fields that matter and fills the rest (an agent of its
+organization, empty CRM IDs, tomorrow at 09:00 for 30 minutes); a bad one is refused with every problem listed. The newest matching answer wins; requests
 still pass authentication and validation first.
 
 Every error is the API's JSON envelope (code INVALID_REQUEST, or UNAUTHORIZED without the admin token).
@@ -45,9 +47,11 @@ LIST_LIMIT = 1000  # bookings one GET /__mock/appointments lists at most (a gene
 class AdminError(Exception):
     """An admin request that cannot be served: its status and the envelope's message."""
 
-    def __init__(self, status: int, message: str, code: str = "INVALID_REQUEST", headers: list[tuple[str, str]] | None = None):
+    def __init__(self, status: int, message: str, code: str = "INVALID_REQUEST", headers: list[tuple[str, str]] | None = None,
+                 problems: list[dict[str, str]] | None = None):
         super().__init__(message)
         self.status, self.message, self.code, self.headers = status, message, code, headers or []
+        self.problems = problems or []  # every problem of a body at once, by field
 
 
 class AdminApi:
@@ -74,6 +78,8 @@ class AdminApi:
             status, body = self._route(method, path, environ)
         except AdminError as error:
             status, body = error.status, error_body(error.code, error.message)
+            if error.problems:
+                body["problems"] = error.problems
             return json_answer(start_response, method, status, body, error.headers)
         return json_answer(start_response, method, status, body)
 
@@ -166,9 +172,13 @@ class AdminApi:
         if not isinstance(when, dict):
             raise AdminError(400, "when: must be an object of parameter names and values")
         names = [p.name for p in operation.parameters]
-        unknown = sorted(set(when) - set(names))
+        pointers = [key for key in when if isinstance(key, str) and key.startswith("/")]
+        if pointers and operation.request_body is None:
+            raise AdminError(400, f"when: {pointers[0]} is a JSON pointer into the request body, and {operation_id} takes no body")
+        unknown = sorted(set(when) - set(names) - set(pointers))
         if unknown:
-            raise AdminError(400, f"when: {unknown[0]} is not a parameter of {operation_id} (its parameters: {', '.join(names) or 'none'})")
+            raise AdminError(400, f"when: {unknown[0]} is not a parameter of {operation_id} (its parameters: {', '.join(names) or 'none'}; "
+                                  "a key starting with / is a JSON pointer into the request body)")
         answer_id = self.store.put_answer(operation_id, when, status, body)
         return {"id": answer_id, "operation_id": operation_id, "status": status, "body": body, "when": when}
 
@@ -181,25 +191,79 @@ class AdminApi:
         return {"appointments": appointments, "count": len(appointments), "total": total}
 
     def _add(self, appointment: Any) -> dict[str, Any]:
-        """Check an appointment against the spec's Appointment schema, then store it for its organization."""
+        """A booking from the fields a client test cares about, the rest filled (an agent of the organization, empty
+        CRM IDs, tomorrow at 09:00 for 30 minutes, the first status); every problem is listed at once, by field."""
         if not isinstance(appointment, dict):
-            raise AdminError(400, "The body must be a JSON object: an Appointment of openapi.yaml")
-        unknown = sorted(set(appointment) - set(self.fields))
-        if unknown:
-            raise AdminError(400, f"{unknown[0]}: not a field of Appointment (its fields: {', '.join(self.fields)})")
-        errors = sorted(self.validator.iter_errors(appointment), key=lambda e: [str(p) for p in error_path(e)])
-        if errors:
-            where = ".".join(map(str, error_path(errors[0]))) or "(body)"
-            raise AdminError(400, f"{where}: {error_message(errors[0])}")
-        if parse_time(appointment["end_time"]) <= parse_time(appointment["appointment_time"]):
-            raise AdminError(400, "end_time: must be after appointment_time")
-        stored = {name: appointment[name] for name in self.fields}
+            raise AdminError(400, "The body must be a JSON object: the fields of an Appointment of openapi.yaml that matter to you")
+        problems = [{"field": name, "problem": f"not a field of Appointment (its fields: {', '.join(self.fields)})"}
+                    for name in sorted(set(appointment) - set(self.fields))]
+        stored = self._filled({k: v for k, v in appointment.items() if k in self.fields})
+        for error in sorted(self.validator.iter_errors(stored), key=lambda e: [str(p) for p in error_path(e)]):
+            where = ".".join(map(str, error_path(error))) or "(body)"
+            problems.append({"field": where, "problem": error_message(error)})
+        times = [stored.get("appointment_time"), stored.get("end_time")]
+        if all(isinstance(t, str) for t in times) and not any(p["field"] in ("appointment_time", "end_time") for p in problems):
+            try:
+                if parse_time(times[1]) <= parse_time(times[0]):  # type: ignore[arg-type]
+                    problems.append({"field": "end_time", "problem": "must be after appointment_time"})
+            except ValueError:
+                problems.append({"field": "appointment_time", "problem": "not a real RFC 3339 time"})
+        if problems:
+            said = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+            raise AdminError(400, f"{len(problems)} problem{'s' if len(problems) != 1 else ''}: {said}", problems=problems)
         org = self.store.organization(stored["organization_id"])
         if org is not None and org.calcom != "connected":
             raise AdminError(409, f"organization_id: {org.id} is {org.calcom.replace('_', ' ')} in the dataset, so its bookings are never served")
         body = json.dumps(success_body(self.spec, stored), separators=(",", ":"), ensure_ascii=False).encode()
         self.store.put_booking(stored["organization_id"], stored["id"], body)
         return stored
+
+    def _filled(self, given: dict[str, Any]) -> dict[str, Any]:
+        """The given fields, and a value for every other: what the organization's data and the schema suggest."""
+        import datetime as dt
+        import secrets
+
+        filled = dict(given)
+        if "organization_id" not in filled:  # the spec's example organization (the one a development token names)
+            example = next((p.sample() for p in self.spec.operation(GET_APPOINTMENT).parameters if p.name == "org_id"), None)
+            state = self.store.organization(str(example)) if example else None
+            if state is not None and state.calcom == "connected":
+                filled["organization_id"] = str(example)
+            else:
+                connected = [org for org, _uid, _body in self.store.bookings(None, 1)]
+                filled["organization_id"] = connected[0] if connected else "org_sunrise_dental"
+        org = str(filled["organization_id"])
+        known = [json.loads(body)["data"]["appointment"] for _org, _uid, body in self.store.bookings(org, 50)]
+        if "agent_id" not in filled:
+            filled["agent_id"] = known[0]["agent_id"] if known else "agent_1"
+        if "agent_name" not in filled:
+            filled["agent_name"] = next((b["agent_name"] for b in known if b.get("agent_id") == filled["agent_id"]), str(filled["agent_id"]))
+        if "id" not in filled:
+            alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+            filled["id"] = "".join(secrets.choice(alphabet) for _ in range(22))
+        filled.setdefault("ghl_appointment_id", "")
+        filled.setdefault("contact_id", "")
+        filled.setdefault("contact_phone", "")
+        filled.setdefault("contact_name", "Test Contact")
+        if "contact_email" not in filled:
+            first = "".join(ch for ch in str(filled["contact_name"]).split(" ")[0].lower() if ch.isalnum()) or "contact"
+            filled["contact_email"] = f"{first}@example.com"
+        start = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+        fmt = "%Y-%m-%dT%H:%M:%SZ"
+        if "appointment_time" not in filled and isinstance(filled.get("end_time"), str):
+            try:
+                start = parse_time(filled["end_time"]) - dt.timedelta(minutes=30)
+            except ValueError:
+                pass
+        filled.setdefault("appointment_time", start.strftime(fmt))
+        if "end_time" not in filled:
+            try:
+                filled["end_time"] = (parse_time(str(filled["appointment_time"])) + dt.timedelta(minutes=30)).strftime(fmt)
+            except ValueError:
+                filled["end_time"] = (start + dt.timedelta(minutes=30)).strftime(fmt)
+        status = self.appointment_schema.get("properties", {}).get("status", {})
+        filled.setdefault("status", status.get("default", (status.get("enum") or ["accepted"])[0]))
+        return {name: filled[name] for name in self.fields if name in filled}
 
 
 def _read_json(environ: dict[str, Any]) -> Any:

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
-from mock_server.data.store import OrganizationState, SharedStore, _same
+from mock_server.data.store import OrganizationState, SharedStore, _matches
 
 log = logging.getLogger("mock_server")
 PREFIX = "ravan-mock:"
@@ -181,10 +181,10 @@ class RedisStore:
             self._answers = sorted((json.loads(v) for v in self.redis.hvals(self.key("answers"))), key=lambda a: -a["id"])
         return [a for a in self._answers if operation_id is None or a["operation_id"] == operation_id]
 
-    def answer_for(self, operation_id: str, values: dict[str, Any]) -> tuple[int, Any] | None:
+    def answer_for(self, operation_id: str, values: dict[str, Any], body: Any = None) -> tuple[int, Any] | None:
         """The newest answer set for this operation whose parameter values all match the request's."""
         for answer in self.answers(operation_id):
-            if all(name in values and _same(values[name], wanted) for name, wanted in answer["when"].items()):
+            if all(_matches(values, body, name, wanted) for name, wanted in answer["when"].items()):
                 return answer["status"], answer["body"]
         return None
 

@@ -46,6 +46,22 @@ def _same(value: Any, wanted: Any) -> bool:
     return str(value) == str(wanted)
 
 
+def _matches(values: dict[str, Any], body: Any, name: str, wanted: Any) -> bool:
+    """A `when` entry against a request: a parameter's value, or (a key starting with /) a body value by JSON pointer."""
+    if name.startswith("/"):
+        found: Any = body
+        for part in name[1:].split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(found, dict) and part in found:
+                found = found[part]
+            elif isinstance(found, list) and part.isdigit() and int(part) < len(found):
+                found = found[int(part)]
+            else:
+                return False
+        return _same(found, wanted)
+    return name in values and _same(values[name], wanted)
+
+
 def state_root() -> Path:
     """Where state folders go: shared memory when the machine has it, else the temporary folder."""
     shm = Path("/dev/shm")
@@ -175,19 +191,20 @@ class SharedStore:
         rows = self._db().execute(f"SELECT org_id, uid, body FROM bookings {where} ORDER BY org_id, uid LIMIT ?", (*args, limit))
         return [(row[0], row[1], bytes(row[2])) for row in rows]
 
-    def answer_for(self, operation_id: str, values: dict[str, Any]) -> tuple[int, Any] | None:
-        """The answer set at run time for this operation whose parameter values all match the request's, newest first."""
+    def answer_for(self, operation_id: str, values: dict[str, Any], body: Any = None) -> tuple[int, Any] | None:
+        """The answer set at run time for this operation whose `when` all matches the request (its parameters' values,
+        its body's by JSON pointer), newest first."""
         self._fresh()
         answers = self._answers
         if answers is None:
             answers = {}
             rows = self._db().execute("SELECT operation_id, match, status, body FROM answers ORDER BY id DESC")
-            for operation, match, status, body in rows:
-                answers.setdefault(operation, []).append((json.loads(match), status, json.loads(body)))
+            for operation, match, status, answer in rows:
+                answers.setdefault(operation, []).append((json.loads(match), status, json.loads(answer)))
             self._answers = answers
-        for match, status, body in answers.get(operation_id, ()):
-            if all(name in values and _same(values[name], wanted) for name, wanted in match.items()):
-                return status, body
+        for match, status, answer in answers.get(operation_id, ()):
+            if all(_matches(values, body, name, wanted) for name, wanted in match.items()):
+                return status, answer
         return None
 
     def answers(self, operation_id: str | None = None) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from mock_server.spec import ApiSpec, Operation
 class AnswerBook(Protocol):
     """Where answers set at run time are looked up: (operationId, the request's parameters) -> (status, body)."""
 
-    def answer_for(self, operation_id: str, values: dict[str, Any]) -> tuple[int, Any] | None:
+    def answer_for(self, operation_id: str, values: dict[str, Any], body: Any = None) -> tuple[int, Any] | None:
         """The answer set for this operation and these parameter values, if any."""
 
 
@@ -59,12 +59,12 @@ class ExampleHandler:
         """Authenticate, validate, negotiate, then the answer set at run time or the default one."""
         self.authenticate(self.operation, request.authorization, request.query, request.header)
         values = self.validator.validate(request)
-        self.body_validator.validate(request)
+        body = self.body_validator.validate(request)
         forced = self.negotiate(self, request.prefer, request.query)
         if forced is not None:
             return forced
         if self.answers is not None:
-            stored = self.answers.answer_for(self.operation.operation_id, values)
+            stored = self.answers.answer_for(self.operation.operation_id, values, body)
             if stored is not None:
                 return stored
         return self.default_answer()

@@ -65,7 +65,7 @@ class ResourceHandler:
         if forced is not None:
             return forced
         if self.answers is not None:
-            stored = self.answers.answer_for(self.operation.operation_id, values)
+            stored = self.answers.answer_for(self.operation.operation_id, values, body)
             if stored is not None:
                 return stored
         tenant = self.profile.tenant(self.operation, identity, values)
