@@ -102,8 +102,10 @@ def test_an_open_operation_needs_no_token_and_routing_is_by_method_and_template(
 
 
 def test_prefer_chooses_among_each_operations_own_responses(mock, more_spec):
-    forced = get(mock, LIST, headers={"Prefer": "code=400"})
+    forced = get(mock, LIST, headers={"Prefer": "code=400, example=invalid_limit"})
     assert forced.status_code == 400 and forced.json() == load_spec(more_spec).operation("listAppointments").example("invalid_limit")[1]
+    by_code = get(mock, LIST, headers={"Prefer": "code=400"})  # no example named: the answer says it was forced
+    assert by_code.status_code == 400 and by_code.json()["message"].startswith("Forced by Prefer: code=400:")
     derived = get(mock, f"{NOTE}/7", headers={"Prefer": "example=derived_from_schema"})
     assert derived.status_code == 200
     unknown = get(mock, LIST, headers={"Prefer": "code=502"})
