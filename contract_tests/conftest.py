@@ -35,6 +35,7 @@ from mock_server.spec import ApiSpec, SpecError, load_spec
 _SETTINGS_KEY = pytest.StashKey[ContractSettings]()
 _RECORD_KEY = pytest.StashKey[RunRecord]()
 _SPEC_KEY = pytest.StashKey[ApiSpec]()
+_CLEANUP_KEY = pytest.StashKey[Any]()
 
 
 def _is_contract_test(nodeid: str) -> bool:
@@ -59,6 +60,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if record is None or settings is None or not record.results:
         return
     spec = config.stash[_SPEC_KEY]
+    record.interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop is not False and bool(session.shouldstop)
+    finish = config.stash.get(_CLEANUP_KEY, None)
+    if finish is not None:
+        try:
+            finish()  # done already unless the run was interrupted: what it created is deleted before the reports
+        except Exception:  # noqa: BLE001 - the reports still get written; the ledger names what is left
+            pass
     from contract_tests.reporting.input_findings import refusals
 
     record.refusals = refusals()
@@ -350,11 +358,16 @@ def session(request: pytest.FixtureRequest, contract_settings: ContractSettings)
 def ledger(request: pytest.FixtureRequest, contract_settings: ContractSettings, target: Target, session: ContractSession) -> Iterator[Ledger]:
     """What the run creates; at the end every item of it still there is deleted (on failure and interrupt too)."""
     record = request.config.stash[_RECORD_KEY]
+
+    def finish() -> None:
+        clean_up(session.ledger, target, session)  # once: the ledger remembers it cleaned up
+        record.writes = session.ledger.summary()
+
+    request.config.stash[_CLEANUP_KEY] = finish  # an interrupted run cleans up before its reports are written
     try:
         yield session.ledger
     finally:
-        clean_up(session.ledger, target, session)
-        record.writes = session.ledger.summary()
+        finish()
 
 
 def clean_up(ledger: Ledger, target: Target, session: ContractSession) -> None:

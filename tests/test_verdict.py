@@ -143,11 +143,13 @@ def test_a_closed_port_is_inconclusive_in_a_few_lines_not_red(tmp_path):
     assert_one_clear_reason(run, INCONCLUSIVE, "connection refused", "what to do: check that the server is up")
     assert "# Contract report: INCONCLUSIVE" in run.markdown and "RED" not in run.markdown
     assert "inconclusive: no answer at" in run.junit
+    assert "no answer to any of 3 requests" in run.output and "by status: none" not in run.output
 
 
 def test_a_base_url_with_the_api_path_says_to_give_the_host_only(tmp_path, mock):
     run = gate({"CONTRACT_BASE_URL": mock.base_url + "/api/v1", "CONTRACT_TOKEN": mint_token()}, tmp_path)
     assert_one_clear_reason(run, INCONCLUSIVE, "was 404", "CONTRACT_BASE_URL is the host only: it has the path /api/v1", f"use {mock.base_url}")
+    assert "every answer at /api/v1/api/v1/calcom/appointments/" in run.output  # the path actually requested
     assert "signature_is_verified" not in run.output and "alg_none_is_refused" not in run.output
 
 
@@ -320,3 +322,13 @@ def test_a_mock_that_refuses_its_inputs_is_a_configuration_error_naming_the_flag
     assert ("INCONCLUSIVE: the run did not start: configuration error: the embedded mock refused to start "
             "(CONTRACT_MOCK_ARGS gave it flags): /nonexistent-fixtures.yaml: cannot read the fixtures file") in run.output
     assert "Traceback" not in run.output and "configuration error" in run.markdown
+
+
+def test_an_interrupted_run_is_inconclusive_unless_a_rule_broke():
+    from contract_tests.reporting.verdict import RunRecord, TestResult, Verdict
+
+    passed = TestResult("test_a", "passed", "", 0.1)
+    assert RunRecord(results=[passed], interrupted=True).verdict() is Verdict.INCONCLUSIVE
+    assert "interrupted" in RunRecord(results=[passed], interrupted=True).headline("t", "openapi.yaml", 1)
+    failed = TestResult("test_b", "failed", "[token_is_not_echoed] x", 0.1, ("token_is_not_echoed",))
+    assert RunRecord(results=[passed, failed], interrupted=True).verdict() is Verdict.RED

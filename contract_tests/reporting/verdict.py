@@ -111,6 +111,7 @@ class RunRecord:
     writes: str | None = None  # what the run created and deleted: "created 4, deleted 4, left 0" (None: nothing)
     refusals: list[str] = field(default_factory=list)  # schema-valid bodies refused as invalid input (findings)
     refusals_fail: bool = False  # CONTRACT_STRICT_INPUT=fail
+    interrupted: bool = False  # the run was stopped (Ctrl-C) before every check was made
     credential_ref: str | None = None  # how a curl names the run's own credential ($CONTRACT_TOKEN, or the command)
     embedded_url: str | None = None  # the embedded mock's URL during the run (None: a live target)
     serve_command: str | None = None  # the command that serves the same spec and data on REPRODUCE_URL
@@ -186,7 +187,7 @@ class RunRecord:
             return Verdict.CONFIGURATION_ERROR
         if self.failed or (self.drift_fails and self.drift) or self.below_minimum or (self.refusals_fail and self.refusals):
             return Verdict.RED
-        if self.preflight is not None or self.undone or self.unanswered:
+        if self.preflight is not None or self.undone or self.unanswered or self.interrupted:
             return Verdict.INCONCLUSIVE
         return Verdict.GREEN
 
@@ -196,6 +197,9 @@ class RunRecord:
             return Inconclusive(f"configuration error: {self.configuration_error}", "correct the input named above and run again")
         if self.preflight is not None:
             return self.preflight
+        if self.interrupted:
+            return Inconclusive("the run was interrupted before every check was made (anything it created was deleted first)",
+                                "run it again to the end")
         if self.unanswered or self.undone:
             kinds = ", ".join(f"{why}: {n}" for why, n in sorted(self.no_answer.items(), key=lambda item: -item[1]))
             return Inconclusive(
