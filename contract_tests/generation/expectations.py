@@ -31,6 +31,8 @@ def _accepted(spec: ApiSpec, operation: Operation) -> list[str]:
     """
     internal = spec.internal_error_code
     statuses = {str(s) for s in operation.statuses if 200 <= s < 400 or s in (404, 410)}
+    if operation.path_parameters and 404 not in operation.responses and operation.documents(404):
+        statuses.add("404")  # an ID a valid request names may be unknown, and a 4XX range or default documents that
     statuses |= {str(s) for s in operation.statuses if s >= 500 and set(operation.responses[s].codes) - {internal}}
     for key in ("2XX", "3XX"):
         if key in operation.ranges:

@@ -193,6 +193,7 @@ def _infer(spec: ApiSpec) -> ResourceModel:
     for operation in spec.operations.values():
         by_path.setdefault(operation.path, {})[operation.method] = operation
     resources: list[Resource] = []
+    unfollowed: list[str] = []  # creates whose answers name neither the created item nor its Location
     for collection, methods in by_path.items():
         create = methods.get("POST")
         if create is None:
@@ -220,12 +221,15 @@ def _infer(spec: ApiSpec) -> ResourceModel:
         resource = _resource(spec, collection, create, members, methods.get("GET"), id_param, pointer)
         if resource is not None:
             resources.append(resource)
+        else:
+            unfollowed.append(create.operation_id)
     taken = {id(op) for r in resources for op in r.operations.values()}
     notes = []
     for operation in spec.operations.values():
         if operation.method in ("POST", "PUT", "PATCH", "DELETE") and id(operation) not in taken:
-            notes.append(f"{operation.label}: served from its examples, nothing stored (the spec names no resource for it: "
-                         f"no POST on a collection with an item path /{{id}} below it, nor links from a create)")
+            why = ("its answer names neither the created item nor a Location" if operation.operation_id in unfollowed else
+                   "the spec names no resource for it: no POST on a collection with an item path /{id} below it, nor links from a create")
+            notes.append(f"{operation.label}: served from its examples, nothing stored ({why})")
     return ResourceModel(tuple(resources), tuple(notes))
 
 
@@ -271,4 +275,8 @@ def _resource(spec: ApiSpec, collection: str, create: Operation, members: dict[s
                 resource.places[(operation.operation_id, status)] = place
     if "list" in resource.operations and not resource.list_places:
         del resource.operations["list"]  # a GET on the collection that carries no array of items is not its list
+    create_says_where = any(key[0] == create.operation_id for key in resource.places) or any(
+        name.lower() == "location" for status in success_statuses(create) for name in create.responses[status].headers)
+    if not create_says_where:
+        return None  # a create whose answer names neither the item nor its Location: nobody could find what it made
     return resource

@@ -38,7 +38,11 @@ def json_answer(start_response: StartResponse, method: str, status: int, body: A
 
 def reply_answer(start_response: StartResponse, method: str, status: int, body: Any, content_type: str | None,
                  extra: Iterable[tuple[str, str]] = ()) -> list[bytes]:
-    """Answer with a body of its media type: JSON values serialized, text encoded as UTF-8, bytes as they are."""
+    """Answer with a body of its media type: JSON values serialized, text encoded as UTF-8, bytes as they are (204 and
+    304 never carry one, whatever the spec documents for them: RFC 9110)."""
+    if status in (204, 304):
+        start_response(status_line(status), list(extra))
+        return []
     if body is None or content_type is None:
         start_response(status_line(status), [("Content-Length", "0"), *extra])
         return []
