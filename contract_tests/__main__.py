@@ -19,7 +19,7 @@ from contract_tests.reporting.verdict import Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 # `make contract NAME=value`: NAME is a CONTRACT_* variable without its prefix, or one of these.
-MAKE_VARIABLES = ("PYTEST_ARGS", "PYTHON")
+MAKE_VARIABLES = ("PYTEST_ARGS", "PYTHON", "REPORTS")
 
 
 def make_variable_error(names: list[str]) -> str | None:

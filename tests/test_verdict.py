@@ -235,6 +235,15 @@ def test_a_misspelled_make_variable_is_named_with_the_nearest_one(tmp_path):
     assert make.returncode != 0
     assert "BASEURL is not a variable of make contract (did you mean BASE_URL?)" in make.stderr, make.stdout + make.stderr
     assert "# Contract report: INCONCLUSIVE" in (tmp_path / "contract-report.md").read_text()
+    assert make.stdout.rstrip().splitlines()[-1].startswith("exit status 78 (make reports it as Error 78")  # the last line before make's
+
+
+def test_make_variables_are_named_as_the_user_typed_them(tmp_path):
+    make = subprocess.run(["make", "--no-print-directory", "contract", f"BASE_URL=http://127.0.0.1:{closed_port()}", "TOKEN=abc.def.ghi",
+                           f"REPORTS={tmp_path}"], cwd=ROOT, env={k: v for k, v in os.environ.items() if not k.startswith("CONTRACT_")},
+                          capture_output=True, text=True, timeout=300)
+    output = make.stdout + make.stderr
+    assert "TOKEN is not a JWT" in output and "CONTRACT_TOKEN" not in output, output[-2000:]
 
 
 def test_reports_of_an_earlier_run_never_survive_a_stopped_one(tmp_path):
