@@ -27,6 +27,7 @@ from mock_server.spec import load_spec
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "tests" / "specs" / "generic"
 KEYS, TREES, NOTES = SPECS / "keys_and_styles.yaml", SPECS / "recursive_refs.yaml", SPECS / "openapi31.yaml"
+LINKS = SPECS / "links.yaml"
 REQUEST_ID = {"X-Request-Id": "3fa85f64-5717-4562-b3fc-2c963f66afa6"}
 BASIC = "Basic " + base64.b64encode(b"ana:secret").decode()
 
@@ -152,7 +153,21 @@ def test_an_openapi_31_document(notes):
     assert requests.get(notes.base_url + "/notes/n_abc123", timeout=10).status_code == 401
 
 
-@pytest.mark.parametrize("spec_file", [KEYS, TREES, NOTES], ids=lambda path: path.stem)
+def test_a_resource_known_only_by_its_creates_links_is_kept():
+    with MockProcess("--quiet", "--spec", str(LINKS)) as orders:
+        key = {"X-Api-Key": "any-key"}
+        placed = requests.post(orders.base_url + "/orders", json={"item": "beans", "quantity": 2, "note": "ring twice"}, headers=key, timeout=10)
+        assert placed.status_code == 201 and placed.json()["state"] == "placed"  # the first enum value, the body's fields
+        ref = placed.json()["orderId"]
+        assert requests.get(orders.base_url + f"/order-status/{ref}", headers=key, timeout=10).json() == placed.json()
+        replaced = requests.put(orders.base_url + f"/order-status/{ref}", json={"item": "tea", "quantity": 1}, headers=key, timeout=10)
+        assert replaced.status_code == 200 and "note" not in replaced.json() and replaced.json()["item"] == "tea"  # PUT replaces
+        assert requests.delete(orders.base_url + f"/order-status/{ref}", headers=key, timeout=10).status_code == 204
+        gone = requests.get(orders.base_url + f"/order-status/{ref}", headers=key, timeout=10)
+        assert gone.status_code == 404 and valid(LINKS, "getOrderStatus", 404, gone.json())
+
+
+@pytest.mark.parametrize("spec_file", [KEYS, TREES, NOTES, LINKS], ids=lambda path: path.stem)
 def test_the_suite_is_green_on_the_mock_serving_the_same_spec(spec_file, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CONTRACT_", "MOCK_"))}
     env.update(CONTRACT_SPEC=str(spec_file), CONTRACT_SEED="11", CONTRACT_MAX_EXAMPLES="20")
