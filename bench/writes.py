@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.compare import find_wrk, parse_wrk, run_wrk
+from bench.compare import find_wrk, parse_wrk
 from mock_server.serving.launcher import ROOT, MockProcess
 from mock_server.tokens import mint_token
 

@@ -15,7 +15,7 @@ from typing import Any, Callable, Protocol
 from mock_server.envelope import Reply
 from mock_server.pipeline.auth import Authenticator
 from mock_server.pipeline.bodies import ResponseBodies
-from mock_server.pipeline.negotiation import forced_response, parse_preference
+from mock_server.pipeline.negotiation import negotiate_by_preference
 from mock_server.pipeline.request import OperationRequest, Query
 from mock_server.pipeline.validation import BodyValidator, ParameterValidator
 from mock_server.spec import ApiSpec, Operation
@@ -70,13 +70,8 @@ class ExampleHandler:
         return self.default_answer()
 
 
-def _negotiate(handler: ExampleHandler, prefer: str | None, query: Query) -> Reply | None:
-    preference = parse_preference(prefer, query)
-    return None if preference is None else forced_response(handler.bodies, preference)
-
-
 def build_example_handler(spec: ApiSpec, operation: Operation, bodies: ResponseBodies, authenticate: Authenticator,
                           answers: AnswerBook | None) -> ExampleHandler:
     """The generic handler of one operation (its bodies and validators are built on its first request)."""
     return ExampleHandler(spec, operation, bodies, authenticate, ParameterValidator(spec, operation), BodyValidator(spec, operation),
-                          answers, _negotiate)
+                          answers, negotiate_by_preference)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from mock_server.envelope import Reply, invalid_input
 from mock_server.pipeline.bodies import DERIVED, ResponseBodies
 from mock_server.pipeline.request import Query
 
-__all__ = ["DERIVED", "Preference", "forced_response", "parse_preference"]
+__all__ = ["DERIVED", "Preference", "forced_response", "negotiate_by_preference", "parse_preference"]
 
 _PREFERENCE = re.compile(r"\s*(code|example)\s*=\s*\"?([^\",;\s]*)\"?\s*", re.IGNORECASE)
 
@@ -95,3 +96,9 @@ def forced_response(bodies: ResponseBodies, preference: Preference) -> Reply:
 
 def _range_status(key: str) -> int:
     return 200 if key == "default" else int(key[0]) * 100
+
+
+def negotiate_by_preference(handler: Any, prefer: str | None, query: Query) -> Reply | None:
+    """A handler's negotiate step: the answer `Prefer` / `__code` / `__example` selects among its `bodies`, or None."""
+    preference = parse_preference(prefer, query)
+    return None if preference is None else forced_response(handler.bodies, preference)

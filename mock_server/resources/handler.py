@@ -9,7 +9,6 @@ which: 404, or Ravan's 502 CALCOM_API_ERROR).
 
 from __future__ import annotations
 
-import copy
 import logging
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -19,7 +18,7 @@ from mock_server.envelope import Reply
 from mock_server.pipeline.auth import Authenticator, Identity
 from mock_server.pipeline.bodies import ResponseBodies
 from mock_server.pipeline.generic import AnswerBook, default_status
-from mock_server.pipeline.negotiation import forced_response, parse_preference
+from mock_server.pipeline.negotiation import negotiate_by_preference
 from mock_server.pipeline.request import OperationRequest, Query
 from mock_server.pipeline.validation import BodyValidator, ParameterValidator
 from mock_server.resources.model import Resource
@@ -30,11 +29,6 @@ from mock_server.spec import ApiSpec, Operation
 log = logging.getLogger("mock_server")
 LIMIT_NAMES = ("limit", "per_page", "page_size", "size", "max_results", "maxResults", "pageSize", "perPage")
 COUNT_NAMES = ("count", "total", "total_count", "totalCount", "total_items", "totalItems")
-
-
-def _negotiate(handler: "ResourceHandler", prefer: str | None, query: Query) -> Reply | None:
-    preference = parse_preference(prefer, query)
-    return None if preference is None else forced_response(handler.bodies, preference)
 
 
 @dataclass(frozen=True)
@@ -53,7 +47,7 @@ class ResourceHandler:
     records: Records
     maker: ItemMaker
     profile: Any
-    negotiate: Callable[["ResourceHandler", str | None, Query], Reply | None] = _negotiate
+    negotiate: Callable[["ResourceHandler", str | None, Query], Reply | None] = negotiate_by_preference
 
     def __call__(self, request: OperationRequest) -> Reply | tuple[int, Any]:
         """Check the request as every operation is checked, then act on the resource."""

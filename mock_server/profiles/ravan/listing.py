@@ -22,7 +22,7 @@ from typing import Any, Callable
 from mock_server.envelope import ApiError, Reply
 from mock_server.pipeline.auth import Authenticator
 from mock_server.pipeline.bodies import ResponseBodies
-from mock_server.pipeline.negotiation import forced_response, parse_preference
+from mock_server.pipeline.negotiation import negotiate_by_preference
 from mock_server.pipeline.request import OperationRequest
 from mock_server.pipeline.validation import ParameterValidator
 from mock_server.profiles.ravan.organization import resolve_organization
@@ -72,11 +72,6 @@ def listing_operations(spec: ApiSpec, get_appointment: str) -> dict[str, tuple[s
     return found
 
 
-def _negotiate(handler: "BookingListing", prefer: str | None, query: Any) -> Reply | None:
-    preference = parse_preference(prefer, query)
-    return None if preference is None else forced_response(handler.bodies, preference)
-
-
 @dataclass(frozen=True)
 class BookingListing:
     """A listing of the caller's organization's bookings, from the shared store."""
@@ -89,7 +84,7 @@ class BookingListing:
     authenticate: Authenticator
     validator: ParameterValidator
     answers: Any
-    negotiate: Callable[..., Reply | None] = _negotiate  # with_resilience wraps it (latency, injected errors)
+    negotiate: Callable[..., Reply | None] = negotiate_by_preference  # with_resilience wraps it (latency, injected errors)
 
     def __call__(self, request: OperationRequest) -> Reply | tuple[int, Any]:
         """Authenticate, validate, negotiate, then the organization's bookings in the documented body."""

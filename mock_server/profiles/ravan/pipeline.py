@@ -16,7 +16,7 @@ from mock_server.profiles.ravan.bookings import lookup_booking
 from mock_server.data.store import SharedStore
 from mock_server.envelope import Reply
 from mock_server.pipeline.bodies import ResponseBodies
-from mock_server.pipeline.negotiation import forced_response, parse_preference
+from mock_server.pipeline.negotiation import negotiate_by_preference
 from mock_server.profiles.ravan.organization import resolve_organization
 from mock_server.pipeline.request import OperationRequest, Query
 from mock_server.pipeline.validation import RequestValidator
@@ -66,11 +66,6 @@ def _validate(p: Pipeline, appointment_id: str, org_values: list[str]) -> str | 
     return p.validator.validate(appointment_id, org_values)
 
 
-def _negotiate(p: Pipeline, prefer: str | None, query: Query) -> Reply | None:
-    preference = parse_preference(prefer, query)
-    return None if preference is None else forced_response(p.bodies, preference)
-
-
 def _resolve(p: Pipeline, identity: Identity, query_org: str | None) -> str:
     return resolve_organization(identity, query_org)
 
@@ -100,7 +95,7 @@ def build_pipeline(spec: ApiSpec, store: SharedStore, secret: str, verifier: Tok
         verifier=verifier or TokenVerifier(secret, org_pattern),
         authenticate=_authenticate,
         validate=_validate,
-        negotiate=_negotiate,
+        negotiate=negotiate_by_preference,
         resolve_organization=_resolve,
         lookup=_lookup,
     )
