@@ -31,7 +31,8 @@ def _indent(line: str) -> int:
     bare = _BARE.sub(" ", line, count=1)
     return len(bare) - len(bare.lstrip())
 _TOKENISH = re.compile(r"\$\(python -m contract_tests\.tokens [^)]*\)|\$CONTRACT_[A-Z_]+|\[masked\]")
-_VOLATILE = re.compile(r"\b[0-9a-f]{8,}\b|\d{4}-\d{2}-\d{2}T[\d:.]+Z?|\d+")
+# what differs between requests of one cause: IDs (a long word with a digit in it), hex, times, numbers
+_VOLATILE = re.compile(r"\b(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{12,}\b|\b[0-9a-f]{8,}\b|\d{4}-\d{2}-\d{2}T[\d:.]+Z?|\d+")
 
 
 @dataclass(frozen=True)
